@@ -1,0 +1,91 @@
+namespace Etl.Core.Runs;
+
+/// <summary>Input of the Discover activity.</summary>
+/// <param name="Pipeline">Pipeline name (hosts keep a registry of loaded definitions by name).</param>
+/// <param name="RunId">The run (orchestration instance) id.</param>
+/// <param name="RetryFailed">Also pick failed or quarantined versions whose content did not change.</param>
+/// <param name="ReprocessAll">Pick every landed file, whatever the manifest says.</param>
+public sealed record DiscoverRequest(string Pipeline, string RunId, bool RetryFailed = false, bool ReprocessAll = false);
+
+/// <summary>Output of the Discover activity.</summary>
+/// <param name="PipelineVersion">Hash of the normalised definition and code transform versions.</param>
+/// <param name="Files">Files to process, in key order.</param>
+/// <param name="UpToDate">Landed files skipped because their current version is already processed.</param>
+/// <param name="Unmatched">Landed keys that matched no dataset.</param>
+public sealed record DiscoverResult(string PipelineVersion, IReadOnlyList<FileWorkItem> Files, int UpToDate, IReadOnlyList<string> Unmatched);
+
+/// <summary>Input of the ProcessFile activity.</summary>
+public sealed record ProcessFileRequest(string Pipeline, string RunId, string PipelineVersion, FileWorkItem File);
+
+/// <summary>What happened to one file.</summary>
+public enum FileStatus
+{
+    /// <summary>Output written (possibly with rejected or filtered rows).</summary>
+    Succeeded,
+
+    /// <summary>The whole file was moved aside to quarantine with an error sidecar.</summary>
+    Quarantined,
+
+    /// <summary>Processing failed (e.g. storage error); nothing was published for it.</summary>
+    Failed,
+}
+
+/// <summary>Output of the ProcessFile activity: counts and keys, never rows.</summary>
+/// <param name="File">The work item.</param>
+/// <param name="Status">Outcome.</param>
+/// <param name="RowsRead">Data rows read (all inner files for a zip).</param>
+/// <param name="RowsWritten">Rows written to the processed zone.</param>
+/// <param name="RowsRejected">Rows written to rejects.</param>
+/// <param name="RowsFiltered">Rows dropped by named filters (filter name to count).</param>
+/// <param name="Outputs">Keys of the Parquet files written.</param>
+/// <param name="BytesWritten">Total bytes of those outputs.</param>
+/// <param name="DurationMs">Processing time.</param>
+/// <param name="Error">For quarantined or failed files: what went wrong and what to do.</param>
+/// <param name="IsTransient">For failed files: whether a retry may succeed.</param>
+public sealed record FileResult(
+    FileWorkItem File,
+    FileStatus Status,
+    long RowsRead,
+    long RowsWritten,
+    long RowsRejected,
+    IReadOnlyDictionary<string, long> RowsFiltered,
+    IReadOnlyList<string> Outputs,
+    long BytesWritten,
+    double DurationMs,
+    string? Error = null,
+    bool IsTransient = false);
+
+/// <summary>Input of the Commit activity.</summary>
+public sealed record CommitRequest(string Pipeline, string RunId, string PipelineVersion, DateTimeOffset StartedAt, IReadOnlyList<FileResult> Results);
+
+/// <summary>The run summary written to <c>_meta/</c> and printed by <c>etl run</c>.</summary>
+public sealed record RunSummary(
+    string Pipeline,
+    string RunId,
+    string PipelineVersion,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    IReadOnlyList<FileResult> Files,
+    int FilesSucceeded,
+    int FilesQuarantined,
+    int FilesFailed,
+    long RowsRead,
+    long RowsWritten,
+    long RowsRejected,
+    long RowsFiltered);
+
+/// <summary>
+/// The pipeline's activities, as the orchestrator calls them. Implemented by Etl.Core; hosted as Durable Functions
+/// activities in Azure and called in-process by the local host. Inputs and outputs are small JSON-serialisable records.
+/// </summary>
+public interface IPipelineActivities
+{
+    /// <summary>Lists landing, diffs against the manifest, returns the file versions to process.</summary>
+    Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads, validates, types, enriches, partitions and writes one file. Never throws for bad data: the result says.</summary>
+    Task<FileResult> ProcessFileAsync(ProcessFileRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends the manifest and metrics segments and writes the run summary. Idempotent per run id.</summary>
+    Task<RunSummary> CommitAsync(CommitRequest request, CancellationToken cancellationToken = default);
+}
