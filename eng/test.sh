@@ -29,10 +29,14 @@ if ! dotnet build Etl.Tests.slnf -c Release -warnaserror -nologo -v:q >"$results
 fi
 
 echo "== testing" >&2
-dotnet test Etl.Tests.slnf -c Release --no-build --nologo \
-  --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
-  --blame-hang-timeout 10m "$@"
-test_rc=$?
+# One dotnet test per project, each into its own results folder, so no two TRX files can collide.
+test_rc=0
+for proj in $(python3 -c 'import json;print("\n".join(p for p in json.load(open("Etl.Tests.slnf"))["solution"]["projects"] if p.startswith("tests/") and p.endswith(".Tests.csproj")))'); do
+  name="$(basename "$proj" .csproj)"
+  dotnet test "$proj" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" --results-directory "$results/$name" \
+    --blame-hang-timeout 10m "$@" || test_rc=$?
+done
 
 stop_services
 
