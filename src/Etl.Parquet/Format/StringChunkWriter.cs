@@ -1,0 +1,203 @@
+namespace Etl.Parquet.Format;
+
+/// <summary>
+/// BYTE_ARRAY strings. Dictionary-encoded (RLE_DICTIONARY indices) while the dictionary stays under its limit, then
+/// PLAIN for the rest of the row group. The dictionary is an open-addressing table over one byte buffer, so looking up
+/// a value allocates nothing.
+/// </summary>
+internal sealed class StringChunkWriter : ChunkWriter
+{
+    private readonly ByteBuffer _dictPlain = new(1024);
+    private int[] _entryStart = new int[64];
+    private int[] _entryLength = new int[64];
+    private int[] _entryHash = new int[64];
+    private int[] _buckets = new int[128];
+    private int _entryCount;
+    private int[] _indices = new int[256];
+    private bool _useDictionary;
+    private bool _pageIsDictionary;
+    private byte[]? _min;
+    private byte[]? _max;
+
+    public StringChunkWriter(ParquetField field, ParquetWriterOptions options)
+        : base(field, options, PhysicalType.ByteArray)
+    {
+        _useDictionary = options.DictionaryEnabled;
+        _pageIsDictionary = _useDictionary;
+    }
+
+    protected override long ExtraBufferedBytes => _dictPlain.Length + (_pageIsDictionary ? PageValues * 4L : 0);
+
+    protected override int PageEncoding => _pageIsDictionary ? Encodings.RleDictionary : Encodings.Plain;
+
+    protected override void AppendValues(ColumnBuffer column, ReadOnlySpan<int> rows)
+    {
+        var strings = (StringColumn)column;
+        var noNulls = column.NullCount == 0;
+        if (_pageIsDictionary)
+        {
+            if (_indices.Length < PageValues + rows.Length)
+            {
+                Array.Resize(ref _indices, Math.Max(PageValues + rows.Length, _indices.Length * 2));
+            }
+
+            var n = PageValues;
+            foreach (var r in rows)
+            {
+                if (noNulls || !column.IsNull(r))
+                {
+                    _indices[n++] = GetOrAdd(strings.GetBytes(r));
+                }
+            }
+
+            PageValues = n;
+            return;
+        }
+
+        var count = 0;
+        foreach (var r in rows)
+        {
+            if (noNulls || !column.IsNull(r))
+            {
+                var bytes = strings.GetBytes(r);
+                var dst = Values.GetSpan(4 + bytes.Length);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(dst, bytes.Length);
+                bytes.CopyTo(dst[4..]);
+                Values.Advance(4 + bytes.Length);
+                UpdateMinMax(bytes);
+                count++;
+            }
+        }
+
+        PageValues += count;
+    }
+
+    protected override void EncodePageValues(ByteBuffer destination)
+    {
+        if (!_pageIsDictionary)
+        {
+            base.EncodePageValues(destination);
+            return;
+        }
+
+        var bitWidth = Math.Max(1, RleEncoder.BitWidth(Math.Max(0, _entryCount - 1)));
+        destination.WriteByte((byte)bitWidth);
+        RleEncoder.Encode(_indices.AsSpan(0, PageValues), bitWidth, destination);
+    }
+
+    protected override void OnPageFlushed() => _pageIsDictionary = _useDictionary;
+
+    protected override long PageValueBytes => _pageIsDictionary ? PageValues * 4L : Values.Length;
+
+    protected override void AfterAppend()
+    {
+        if (_useDictionary && _dictPlain.Length > Options.DictionaryPageSizeLimitBytes)
+        {
+            // Fall back: the open page keeps its dictionary indices, the following pages are PLAIN.
+            _useDictionary = false;
+            FlushPage();
+            _pageIsDictionary = false;
+        }
+    }
+
+    protected override bool TryGetDictionary(out ReadOnlySpan<byte> plainValues, out int count)
+    {
+        plainValues = _dictPlain.WrittenSpan;
+        count = _entryCount;
+        return _entryCount > 0;
+    }
+
+    protected override (byte[] Min, byte[] Max)? GetMinMax() => _min is null ? null : (_min, _max!);
+
+    protected override void ResetChunk()
+    {
+        _dictPlain.Clear();
+        Array.Clear(_buckets);
+        _entryCount = 0;
+        _useDictionary = Options.DictionaryEnabled;
+        _pageIsDictionary = _useDictionary;
+        _min = null;
+        _max = null;
+    }
+
+    private int GetOrAdd(ReadOnlySpan<byte> value)
+    {
+        var hash = Hash(value);
+        var mask = _buckets.Length - 1;
+        var slot = hash & mask;
+        while (true)
+        {
+            var e = _buckets[slot] - 1;
+            if (e < 0)
+            {
+                break;
+            }
+
+            if (_entryHash[e] == hash && value.SequenceEqual(_dictPlain.WrittenSpan.Slice(_entryStart[e], _entryLength[e])))
+            {
+                return e;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+
+        var index = _entryCount++;
+        if (index == _entryStart.Length)
+        {
+            Array.Resize(ref _entryStart, index * 2);
+            Array.Resize(ref _entryLength, index * 2);
+            Array.Resize(ref _entryHash, index * 2);
+        }
+
+        _dictPlain.WriteInt32(value.Length);
+        _entryStart[index] = _dictPlain.Length;
+        _entryLength[index] = value.Length;
+        _entryHash[index] = hash;
+        _dictPlain.Write(value);
+        _buckets[slot] = index + 1;
+        UpdateMinMax(value);
+        if (_entryCount * 2 > _buckets.Length)
+        {
+            Rehash();
+        }
+
+        return index;
+    }
+
+    private void Rehash()
+    {
+        _buckets = new int[_buckets.Length * 2];
+        var mask = _buckets.Length - 1;
+        for (var e = 0; e < _entryCount; e++)
+        {
+            var slot = _entryHash[e] & mask;
+            while (_buckets[slot] != 0)
+            {
+                slot = (slot + 1) & mask;
+            }
+
+            _buckets[slot] = e + 1;
+        }
+    }
+
+    private void UpdateMinMax(ReadOnlySpan<byte> value)
+    {
+        // Unsigned byte-wise order is UTF-8 code point order, the order the specification defines for strings.
+        if (_min is null || value.SequenceCompareTo(_min) < 0)
+        {
+            _min = value.ToArray();
+        }
+
+        if (_max is null || value.SequenceCompareTo(_max) > 0)
+        {
+            _max = value.ToArray();
+        }
+    }
+
+    private static int Hash(ReadOnlySpan<byte> value)
+    {
+        var h = default(HashCode);
+        h.AddBytes(value);
+        return h.ToHashCode() & int.MaxValue;
+    }
+}
