@@ -28,7 +28,8 @@ internal sealed class StringChunkWriter : ChunkWriter
 
     protected override long ExtraBufferedBytes => _dictPlain.Length + (_pageIsDictionary ? PageValues * 4L : 0);
 
-    protected override int PageEncoding => _pageIsDictionary ? Encodings.RleDictionary : Encodings.Plain;
+    // A page of nulls only carries no values, so it is PLAIN and needs no dictionary.
+    protected override int PageEncoding => _pageIsDictionary && PageValues > 0 ? Encodings.RleDictionary : Encodings.Plain;
 
     protected override void AppendValues(ColumnBuffer column, ReadOnlySpan<int> rows)
     {
@@ -74,7 +75,7 @@ internal sealed class StringChunkWriter : ChunkWriter
 
     protected override void EncodePageValues(ByteBuffer destination)
     {
-        if (!_pageIsDictionary)
+        if (!_pageIsDictionary || PageValues == 0)
         {
             base.EncodePageValues(destination);
             return;
