@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Etl.Testing;
@@ -12,27 +11,17 @@ public static class DuckDb
     /// <summary>Runs <paramref name="sql"/> (several statements allowed; the last one's rows are returned).</summary>
     public static async Task<DuckDbResult> QueryAsync(string sql, CancellationToken cancellationToken = default)
     {
-        var tools = TestServices.ToolsDir;
-        var psi = new ProcessStartInfo("node", [RepoPaths.Get("eng", "duckdb-query.mjs")])
+        string stdout;
+        try
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment["ETL_TOOLS_DIR"] = tools;
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start node.");
-        await process.StandardInput.WriteAsync(sql.AsMemory(), cancellationToken);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
+            stdout = await NodeScript.RunAsync("duckdb-query.mjs", [], sql, cancellationToken);
+        }
+        catch (InvalidOperationException ex)
         {
-            throw new InvalidOperationException($"DuckDB failed (exit {process.ExitCode}): {await stderr}\nSQL: {sql}");
+            throw new InvalidOperationException($"DuckDB failed: {ex.Message}\nSQL: {sql}", ex);
         }
 
-        using var doc = JsonDocument.Parse(await stdout);
+        using var doc = JsonDocument.Parse(stdout);
         var columns = new List<DuckDbColumn>();
         foreach (var c in doc.RootElement.GetProperty("columns").EnumerateArray())
         {
