@@ -127,6 +127,52 @@ public sealed class DuckDbReaderTests : IDisposable
         result.Rows[0]["mx"].GetString().ShouldBe("value-029999-padding-padding");
     }
 
+    [Fact]
+    public async Task Select_LowCardinalityIntegers_DictionaryEncodedAndExact()
+    {
+        var (schema, batch) = LowCardinality(20_000);
+        var path = WriteFile("lowcard.parquet", batch, new ParquetWriterOptions { PageSizeBytes = 8192 }, schema);
+
+        var result = await DuckDb.QueryAsync($"""
+            SELECT sum(a)::VARCHAR AS a, sum(b)::VARCHAR AS b, sum(m)::VARCHAR AS m, count(m)::VARCHAR AS nm,
+                   (SELECT string_agg(DISTINCT encodings, ',') FROM parquet_metadata({DuckDb.Literal(path)}) WHERE path_in_schema = 'a') AS enc
+            FROM read_parquet({DuckDb.Literal(path)})
+            """);
+
+        var row = result.Rows[0];
+        row["a"].GetString().ShouldBe(Enumerable.Range(0, 20_000).Sum(r => r % 7).ToString(CultureInfo.InvariantCulture));
+        row["b"].GetString().ShouldBe(Enumerable.Range(0, 20_000).Sum(r => (long)(r % 3) - 1).ToString(CultureInfo.InvariantCulture));
+        row["nm"].GetString().ShouldBe("10000");
+        row["m"].GetString().ShouldBe(Enumerable.Range(0, 20_000).Where(r => r % 2 == 1).Sum(r => (r % 5) * 1.25m).ToString("0.00", CultureInfo.InvariantCulture));
+        row["enc"].GetString().ShouldNotBeNull().ShouldContain("RLE_DICTIONARY");
+    }
+
+    internal static (ParquetSchema Schema, ColumnBatch Batch) LowCardinality(int rows)
+    {
+        var schema = new ParquetSchema(
+        [
+            new ParquetField("a", ParquetType.Int32, Nullable: false),
+            new ParquetField("b", ParquetType.Int64),
+            ParquetField.Decimal("m", 18, 2),
+        ]);
+        var batch = new ColumnBatch(schema, rows);
+        for (var r = 0; r < rows; r++)
+        {
+            batch.Column<Int32Column>(0).Append(r % 7);
+            batch.Column<Int64Column>(1).Append((r % 3) - 1L);
+            if (r % 2 == 0)
+            {
+                batch[2].AppendNull();
+            }
+            else
+            {
+                batch.Column<DecimalColumn>(2).Append((Int128)((r % 5) * 125));
+            }
+        }
+
+        return (schema, batch);
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private static string? Text(JsonElement e) => e.ValueKind == JsonValueKind.String ? e.GetString() : e.GetRawText();

@@ -84,6 +84,17 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void Write_LowCardinalityIntegers_DictionaryRoundTrips()
+    {
+        var (schema, batch) = DuckDbReaderTests.LowCardinality(50_000);
+        var bytes = Write([batch], new ParquetWriterOptions { PageSizeBytes = 4096, RowGroupMaxRows = 20_000 }, schema);
+
+        using var reader = ParquetFileReader.Open(new MemoryStream(bytes));
+        AssertSame(batch, ReadAll(reader));
+        bytes.Length.ShouldBeLessThan(50_000, "dictionary encoding should make 50,000 low-cardinality rows tiny");
+    }
+
+    [Fact]
     public void Write_RowSubset_WritesOnlyThoseRowsInOrder()
     {
         var batch = TestBatches.Build(100, Nulls.Alternating);

@@ -15,6 +15,7 @@ internal static class ChunkReader
         int[]? dictStarts = null;
         int[]? dictLengths = null;
         var dictCount = 0;
+        ColumnBuffer? typedDictionary = null;
         long valuesRead = 0;
         var pos = 0;
         var levels = Array.Empty<int>();
@@ -43,13 +44,21 @@ internal static class ChunkReader
             var page = new byte[header.UncompressedSize];
             Codec.Decompress(meta.Codec, compressed, page, where);
 
-            if (header.Type == PageTypes.DictionaryPage)
+            if (header.Type == PageTypes.DictionaryPage && field.Type != ParquetType.String)
             {
-                if (field.Type != ParquetType.String)
+                if (header.NumValues < 0 || header.NumValues > page.Length)
                 {
-                    throw new ParquetFormatException($"{where}: dictionary pages are supported for strings only.");
+                    throw new ParquetFormatException($"{where}: dictionary claims {header.NumValues} values in {page.Length} bytes.");
                 }
 
+                typedDictionary = ColumnBuffer.Create(field with { Nullable = false }, Math.Max(1, header.NumValues));
+                DecodePlain(page, header.NumValues, header.NumValues, null, meta, field, typedDictionary, where);
+                dictCount = header.NumValues;
+                continue;
+            }
+
+            if (header.Type == PageTypes.DictionaryPage)
+            {
                 dictionary = page;
                 dictCount = header.NumValues;
                 if (dictCount < 0 || dictCount > page.Length / 4)
@@ -102,7 +111,34 @@ internal static class ChunkReader
                 body = body[(4 + levelBytes)..];
             }
 
-            if (header.Encoding is Encodings.RleDictionary or Encodings.PlainDictionary)
+            if (header.Encoding is Encodings.RleDictionary or Encodings.PlainDictionary && typedDictionary is not null)
+            {
+                if (body.IsEmpty)
+                {
+                    throw new ParquetFormatException($"{where}: dictionary page data is empty.");
+                }
+
+                var indices = new int[nonNull];
+                RleDecoder.Decode(body[1..], body[0], indices, where);
+                var k = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    if (field.Nullable && levels[i] == 0)
+                    {
+                        target.AppendNull();
+                        continue;
+                    }
+
+                    var idx = indices[k++];
+                    if ((uint)idx >= (uint)dictCount)
+                    {
+                        throw new ParquetFormatException($"{where}: dictionary index {idx} out of range (dictionary has {dictCount} values).");
+                    }
+
+                    CopyValue(typedDictionary, idx, target);
+                }
+            }
+            else if (header.Encoding is Encodings.RleDictionary or Encodings.PlainDictionary)
             {
                 if (dictionary is null)
                 {
@@ -230,6 +266,30 @@ internal static class ChunkReader
             }
 
             k++;
+        }
+    }
+
+    private static void CopyValue(ColumnBuffer from, int index, ColumnBuffer to)
+    {
+        switch (to)
+        {
+            case Int32Column i32:
+                i32.Append(((Int32Column)from)[index]);
+                break;
+            case Int64Column i64:
+                i64.Append(((Int64Column)from)[index]);
+                break;
+            case DecimalColumn dec:
+                dec.Append(((DecimalColumn)from)[index]);
+                break;
+            case DoubleColumn d:
+                d.Append(((DoubleColumn)from)[index]);
+                break;
+            case BooleanColumn b:
+                b.Append(((BooleanColumn)from)[index]);
+                break;
+            default:
+                throw new ParquetFormatException($"column '{to.Field.Name}': dictionary encoding is not supported for this type.");
         }
     }
 

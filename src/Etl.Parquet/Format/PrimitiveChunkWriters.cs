@@ -56,18 +56,13 @@ internal sealed class BooleanChunkWriter(ParquetField field, ParquetWriterOption
 
 /// <summary>INT32: INT32, DATE, and DECIMAL with precision up to 9.</summary>
 internal sealed class Int32ChunkWriter(ParquetField field, ParquetWriterOptions options)
-    : ChunkWriter(field, options, PhysicalType.Int32)
+    : IntegerChunkWriter<int>(field, options, PhysicalType.Int32)
 {
-    private int _min = int.MaxValue;
-    private int _max = int.MinValue;
-    private bool _any;
-
     protected override void AppendValues(ColumnBuffer column, ReadOnlySpan<int> rows)
     {
-        var dst = Values.GetSpan(rows.Length * 4);
+        var dst = Reserve(rows.Length);
         var n = 0;
         var noNulls = column.NullCount == 0;
-        int min = _min, max = _max;
         if (column is DecimalColumn dec)
         {
             var values = dec.Values;
@@ -75,11 +70,7 @@ internal sealed class Int32ChunkWriter(ParquetField field, ParquetWriterOptions 
             {
                 if (noNulls || !column.IsNull(r))
                 {
-                    var v = checked((int)values[r]);
-                    BinaryPrimitives.WriteInt32LittleEndian(dst[(n * 4)..], v);
-                    n++;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
+                    dst[n++] = checked((int)values[r]);
                 }
             }
         }
@@ -90,58 +81,24 @@ internal sealed class Int32ChunkWriter(ParquetField field, ParquetWriterOptions 
             {
                 if (noNulls || !column.IsNull(r))
                 {
-                    var v = values[r];
-                    BinaryPrimitives.WriteInt32LittleEndian(dst[(n * 4)..], v);
-                    n++;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
+                    dst[n++] = values[r];
                 }
             }
         }
 
-        _min = min;
-        _max = max;
-        _any |= n > 0;
-        Values.Advance(n * 4);
-        PageValues += n;
-    }
-
-    protected override (byte[] Min, byte[] Max)? GetMinMax()
-    {
-        if (!_any)
-        {
-            return null;
-        }
-
-        var min = new byte[4];
-        var max = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(min, _min);
-        BinaryPrimitives.WriteInt32LittleEndian(max, _max);
-        return (min, max);
-    }
-
-    protected override void ResetChunk()
-    {
-        _min = int.MaxValue;
-        _max = int.MinValue;
-        _any = false;
+        Commit(n);
     }
 }
 
 /// <summary>INT64: INT64, TIMESTAMP, and DECIMAL with precision 10 to 18.</summary>
 internal sealed class Int64ChunkWriter(ParquetField field, ParquetWriterOptions options)
-    : ChunkWriter(field, options, PhysicalType.Int64)
+    : IntegerChunkWriter<long>(field, options, PhysicalType.Int64)
 {
-    private long _min = long.MaxValue;
-    private long _max = long.MinValue;
-    private bool _any;
-
     protected override void AppendValues(ColumnBuffer column, ReadOnlySpan<int> rows)
     {
-        var dst = Values.GetSpan(rows.Length * 8);
+        var dst = Reserve(rows.Length);
         var n = 0;
         var noNulls = column.NullCount == 0;
-        long min = _min, max = _max;
         if (column is DecimalColumn dec)
         {
             var values = dec.Values;
@@ -149,11 +106,7 @@ internal sealed class Int64ChunkWriter(ParquetField field, ParquetWriterOptions 
             {
                 if (noNulls || !column.IsNull(r))
                 {
-                    var v = checked((long)values[r]);
-                    BinaryPrimitives.WriteInt64LittleEndian(dst[(n * 8)..], v);
-                    n++;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
+                    dst[n++] = checked((long)values[r]);
                 }
             }
         }
@@ -164,41 +117,12 @@ internal sealed class Int64ChunkWriter(ParquetField field, ParquetWriterOptions 
             {
                 if (noNulls || !column.IsNull(r))
                 {
-                    var v = values[r];
-                    BinaryPrimitives.WriteInt64LittleEndian(dst[(n * 8)..], v);
-                    n++;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
+                    dst[n++] = values[r];
                 }
             }
         }
 
-        _min = min;
-        _max = max;
-        _any |= n > 0;
-        Values.Advance(n * 8);
-        PageValues += n;
-    }
-
-    protected override (byte[] Min, byte[] Max)? GetMinMax()
-    {
-        if (!_any)
-        {
-            return null;
-        }
-
-        var min = new byte[8];
-        var max = new byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(min, _min);
-        BinaryPrimitives.WriteInt64LittleEndian(max, _max);
-        return (min, max);
-    }
-
-    protected override void ResetChunk()
-    {
-        _min = long.MaxValue;
-        _max = long.MinValue;
-        _any = false;
+        Commit(n);
     }
 }
 

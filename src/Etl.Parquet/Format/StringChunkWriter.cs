@@ -16,8 +16,10 @@ internal sealed class StringChunkWriter : ChunkWriter
     private int[] _indices = new int[256];
     private bool _useDictionary;
     private bool _pageIsDictionary;
-    private byte[]? _min;
-    private byte[]? _max;
+    private byte[] _min = new byte[64];
+    private byte[] _max = new byte[64];
+    private int _minLength = -1;
+    private int _maxLength = -1;
 
     public StringChunkWriter(ParquetField field, ParquetWriterOptions options)
         : base(field, options, PhysicalType.ByteArray)
@@ -108,7 +110,8 @@ internal sealed class StringChunkWriter : ChunkWriter
         return _entryCount > 0;
     }
 
-    protected override (byte[] Min, byte[] Max)? GetMinMax() => _min is null ? null : (_min, _max!);
+    protected override (byte[] Min, byte[] Max)? GetMinMax() =>
+        _minLength < 0 ? null : (_min.AsSpan(0, _minLength).ToArray(), _max.AsSpan(0, _maxLength).ToArray());
 
     protected override void ResetChunk()
     {
@@ -117,8 +120,8 @@ internal sealed class StringChunkWriter : ChunkWriter
         _entryCount = 0;
         _useDictionary = Options.DictionaryEnabled;
         _pageIsDictionary = _useDictionary;
-        _min = null;
-        _max = null;
+        _minLength = -1;
+        _maxLength = -1;
     }
 
     private int GetOrAdd(ReadOnlySpan<byte> value)
@@ -184,15 +187,27 @@ internal sealed class StringChunkWriter : ChunkWriter
     private void UpdateMinMax(ReadOnlySpan<byte> value)
     {
         // Unsigned byte-wise order is UTF-8 code point order, the order the specification defines for strings.
-        if (_min is null || value.SequenceCompareTo(_min) < 0)
+        // Copied into reused buffers: a rising column (ids, codes) sets a new max on every row.
+        if (_minLength < 0 || value.SequenceCompareTo(_min.AsSpan(0, _minLength)) < 0)
         {
-            _min = value.ToArray();
+            Keep(ref _min, ref _minLength, value);
         }
 
-        if (_max is null || value.SequenceCompareTo(_max) > 0)
+        if (_maxLength < 0 || value.SequenceCompareTo(_max.AsSpan(0, _maxLength)) > 0)
         {
-            _max = value.ToArray();
+            Keep(ref _max, ref _maxLength, value);
         }
+    }
+
+    private static void Keep(ref byte[] buffer, ref int length, ReadOnlySpan<byte> value)
+    {
+        if (buffer.Length < value.Length)
+        {
+            buffer = new byte[Math.Max(value.Length, buffer.Length * 2)];
+        }
+
+        value.CopyTo(buffer);
+        length = value.Length;
     }
 
     private static int Hash(ReadOnlySpan<byte> value)
