@@ -1,0 +1,255 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace Etl.Storage.Local;
+
+/// <summary>
+/// The local-disk adapter: a folder is the lake root. Writes go to a temp file under <c>.etl-tmp/</c> (ignored by
+/// listing), are flushed to disk and renamed into place, so a reader never sees a partial object. The ETag is the
+/// SHA-256 of the content (first 16 bytes, hex), computed while writing or on first read of a file written by others.
+/// </summary>
+public sealed class LocalObjectStore : IObjectStore
+{
+    private const string TempFolder = ".etl-tmp";
+    private readonly string _root;
+
+    /// <summary>Creates the store over <paramref name="rootPath"/> (created if missing).</summary>
+    public LocalObjectStore(string rootPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(rootPath);
+        _root = Path.GetFullPath(rootPath);
+        Directory.CreateDirectory(_root);
+    }
+
+    /// <inheritdoc />
+    public string Description => _root;
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ObjectKey.ValidatePrefix(prefix);
+        var files = new List<string>();
+        if (Directory.Exists(_root))
+        {
+            foreach (var path in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+            {
+                var key = ToKey(path);
+                if (key.StartsWith(TempFolder + "/", StringComparison.Ordinal) || !key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                files.Add(key);
+            }
+        }
+
+        files.Sort(StringComparer.Ordinal);
+        foreach (var key in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var info = await GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+            if (info is not null)
+            {
+                yield return info;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            return null;
+        }
+
+        var etag = await ETagCache.GetAsync(path, file.Length, file.LastWriteTimeUtc, cancellationToken).ConfigureAwait(false);
+        return new ObjectInfo(key, file.Length, etag, file.LastWriteTimeUtc);
+    }
+
+    /// <inheritdoc />
+    public Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new ObjectNotFoundException($"No object '{key}' in {_root}.", key, ex);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new ObjectNotFoundException($"No object '{key}' in {_root}.", key, ex);
+        }
+
+        if (range is { } r)
+        {
+            stream.Position = r.Offset;
+            if (r.Length is { } len)
+            {
+                return Task.FromResult<Stream>(new BoundedReadStream(stream, len));
+            }
+        }
+
+        return Task.FromResult<Stream>(stream);
+    }
+
+    /// <inheritdoc />
+    public Task<ObjectWriteStream> OpenWriteAsync(string key, WriteCondition condition = default, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        var tempDir = Path.Combine(_root, TempFolder);
+        Directory.CreateDirectory(tempDir);
+        var temp = Path.Combine(tempDir, Guid.NewGuid().ToString("N"));
+        return Task.FromResult<ObjectWriteStream>(new LocalWriteStream(this, key, path, temp, condition));
+    }
+
+    /// <inheritdoc />
+    public async Task<string> PutAsync(string key, ReadOnlyMemory<byte> content, WriteCondition condition = default, CancellationToken cancellationToken = default)
+    {
+        var stream = await OpenWriteAsync(key, condition, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            return await stream.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    /// <inheritdoc />
+    public async Task CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default)
+    {
+        var source = await OpenReadAsync(sourceKey, null, cancellationToken).ConfigureAwait(false);
+        await using (source.ConfigureAwait(false))
+        {
+            var target = await OpenWriteAsync(destinationKey, WriteCondition.None, cancellationToken).ConfigureAwait(false);
+            await using (target.ConfigureAwait(false))
+            {
+                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+                await target.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IObjectLease?> TryAcquireLeaseAsync(string key, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var leaseId = Guid.NewGuid().ToString("N");
+        var content = System.Text.Encoding.UTF8.GetBytes($"{leaseId}\n{DateTimeOffset.UtcNow.Add(duration).ToUnixTimeMilliseconds()}\n");
+        if (TryCreateExclusive(path, content))
+        {
+            return new LocalLease(this, key, path, leaseId, duration);
+        }
+
+        // Someone holds it: take it over only if it expired, by atomically renaming the stale file away first.
+        if (!IsExpired(path))
+        {
+            return null;
+        }
+
+        var stale = path + ".stale-" + leaseId;
+        try
+        {
+            File.Move(path, stale);
+        }
+        catch (IOException)
+        {
+            return null; // another taker won the race
+        }
+
+        File.Delete(stale);
+        await Task.Yield();
+        return TryCreateExclusive(path, content) ? new LocalLease(this, key, path, leaseId, duration) : null;
+    }
+
+    internal string PathOf(string key)
+    {
+        ObjectKey.Validate(key);
+        var full = Path.GetFullPath(Path.Combine(_root, key));
+        if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new InvalidObjectKeyException($"Invalid object key '{key}': it resolves outside the lake root {_root}.", key);
+        }
+
+        return full;
+    }
+
+    internal static bool TryCreateExclusive(string path, byte[] content)
+    {
+        try
+        {
+            using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            fs.Write(content);
+            fs.Flush(flushToDisk: true);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+    }
+
+    private static bool IsExpired(string path)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(path);
+            return lines.Length < 2 || !long.TryParse(lines[1], System.Globalization.CultureInfo.InvariantCulture, out var expires)
+                || DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > expires;
+        }
+        catch (FileNotFoundException)
+        {
+            return true;
+        }
+    }
+
+    private string ToKey(string path) => Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
+
+    /// <summary>Computes content hashes once per (path, size, mtime).</summary>
+    internal static class ETagCache
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Size, DateTime Modified, string ETag)> s_cache = new(StringComparer.Ordinal);
+
+        public static async Task<string> GetAsync(string path, long size, DateTime modified, CancellationToken cancellationToken)
+        {
+            if (s_cache.TryGetValue(path, out var hit) && hit.Size == size && hit.Modified == modified)
+            {
+                return hit.ETag;
+            }
+
+            var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.Asynchronous);
+            await using (fs.ConfigureAwait(false))
+            {
+                var hash = await SHA256.HashDataAsync(fs, cancellationToken).ConfigureAwait(false);
+                var etag = Convert.ToHexStringLower(hash.AsSpan(0, 16));
+                s_cache[path] = (size, modified, etag);
+                return etag;
+            }
+        }
+
+        public static void Set(string path, string etag)
+        {
+            var file = new FileInfo(path);
+            s_cache[path] = (file.Length, file.LastWriteTimeUtc, etag);
+        }
+    }
+}

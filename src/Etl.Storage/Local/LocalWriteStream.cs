@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+
+namespace Etl.Storage.Local;
+
+/// <summary>Writes to a temp file while hashing; commit flushes to disk and renames into place under the write condition.</summary>
+internal sealed class LocalWriteStream(LocalObjectStore store, string key, string path, string tempPath, WriteCondition condition) : ObjectWriteStream
+{
+    private readonly FileStream _file = new(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private bool _committed;
+    private bool _disposed;
+
+    public override void Flush() => _file.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _file.FlushAsync(cancellationToken);
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        _hash.AppendData(buffer);
+        _file.Write(buffer);
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        _hash.AppendData(buffer.Span);
+        await _file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async Task<string> CommitAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _file.Flush(flushToDisk: true);
+        await _file.DisposeAsync().ConfigureAwait(false);
+        var etag = Convert.ToHexStringLower(_hash.GetHashAndReset().AsSpan(0, 16));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        switch (condition.Kind)
+        {
+            case WriteConditionKind.IfNotExists:
+                if (!NativeFile.TryLinkNoReplace(tempPath, path))
+                {
+                    File.Delete(tempPath);
+                    throw new PreconditionFailedException($"Object '{key}' already exists in {store.Description}; create-only write refused.", key);
+                }
+
+                File.Delete(tempPath);
+                break;
+            case WriteConditionKind.IfMatch:
+                var current = await store.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+                if (current is null || current.ETag != condition.ETag)
+                {
+                    File.Delete(tempPath);
+                    throw new PreconditionFailedException($"Object '{key}' in {store.Description} changed (ETag is {current?.ETag ?? "none"}, expected {condition.ETag}); write refused.", key);
+                }
+
+                File.Move(tempPath, path, overwrite: true);
+                break;
+            default:
+                File.Move(tempPath, path, overwrite: true);
+                break;
+        }
+
+        LocalObjectStore.ETagCache.Set(path, etag);
+        _committed = true;
+        return etag;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            _file.Dispose();
+            _hash.Dispose();
+            if (!_committed && File.Exists(tempPath))
+            {
+                File.Delete(tempPath);
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (!_disposed)
+        {
+            await _file.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+}
