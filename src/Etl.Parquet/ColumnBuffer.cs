@@ -48,6 +48,29 @@ public abstract class ColumnBuffer
         Count++;
     }
 
+    /// <summary>Drops the rows from <paramref name="count"/> on (e.g. a half-appended row that failed validation).</summary>
+    public void Truncate(int count)
+    {
+        if ((uint)count > (uint)Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"The buffer holds {Count} rows.");
+        }
+
+        for (var i = count; i < Count; i++)
+        {
+            if (IsNull(i))
+            {
+                NullCount--;
+            }
+            else
+            {
+                _validity[i >> 6] &= ~(1UL << (i & 63));
+            }
+        }
+
+        Count = count;
+    }
+
     /// <summary>Empties the buffer, keeping its capacity.</summary>
     public virtual void Clear()
     {

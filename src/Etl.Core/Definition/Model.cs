@@ -1,0 +1,131 @@
+using System.Text.RegularExpressions;
+using Etl.Parquet;
+
+namespace Etl.Core.Definition;
+
+/// <summary>A loaded, validated pipeline definition (pipeline.yaml).</summary>
+public sealed class PipelineDefinition
+{
+    /// <summary>Pipeline name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Lake root: a folder path (resolved against the YAML file's folder) or a URI.</summary>
+    public required string Lake { get; init; }
+
+    /// <summary>The YAML file it came from (for messages).</summary>
+    public required string SourcePath { get; init; }
+
+    /// <summary>Datasets, in file order.</summary>
+    public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
+
+    /// <summary>Hash of the normalised definition (lake excluded): a change reprocesses every landed file.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>Files processed at once.</summary>
+    public int MaxParallelFiles { get; init; } = 2;
+
+    /// <summary>Output compression.</summary>
+    public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
+}
+
+/// <summary>What to do with columns the file has and the definition does not.</summary>
+public enum ExtraColumnsPolicy
+{
+    /// <summary>Keep them as a JSON object in a <c>_rescued</c> string column.</summary>
+    Rescue,
+
+    /// <summary>Ignore them.</summary>
+    Drop,
+
+    /// <summary>Quarantine the file.</summary>
+    RejectFile,
+}
+
+/// <summary>What to do with a row that fails typing or validation.</summary>
+public enum BadRowsPolicy
+{
+    /// <summary>Write the row to rejects/ with the reason; the file still succeeds.</summary>
+    Reject,
+
+    /// <summary>Quarantine the whole file.</summary>
+    FailFile,
+}
+
+/// <summary>One dataset: which landed files it takes and how they become rows.</summary>
+public sealed class DatasetDefinition
+{
+    /// <summary>Dataset name (a folder under processed/).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The glob as written, e.g. <c>landing/partners/{partner}/*.csv*</c>.</summary>
+    public required string Match { get; init; }
+
+    /// <summary>The glob compiled: <c>{name}</c> captures one path segment, <c>*</c> any characters but '/', <c>**</c> anything.</summary>
+    public required Regex MatchRegex { get; init; }
+
+    /// <summary>Names captured by the glob.</summary>
+    public required IReadOnlyList<string> Captures { get; init; }
+
+    /// <summary>CSV delimiter.</summary>
+    public char Delimiter { get; init; } = ',';
+
+    /// <summary>Declared columns, in output order.</summary>
+    public required IReadOnlyList<ColumnDefinition> Columns { get; init; }
+
+    /// <summary>Extra-columns policy.</summary>
+    public ExtraColumnsPolicy ExtraColumns { get; init; } = ExtraColumnsPolicy.Rescue;
+
+    /// <summary>Bad-rows policy.</summary>
+    public BadRowsPolicy OnBadRows { get; init; } = BadRowsPolicy.Reject;
+
+    /// <summary>Partition keys, outermost first.</summary>
+    public required IReadOnlyList<PartitionKey> PartitionBy { get; init; }
+}
+
+/// <summary>A declared column.</summary>
+public sealed class ColumnDefinition
+{
+    /// <summary>Output name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The Parquet field it becomes.</summary>
+    public required ParquetField Field { get; init; }
+
+    /// <summary>A file missing this column is quarantined; an empty value is a bad row.</summary>
+    public bool Required { get; init; }
+
+    /// <summary>Date/timestamp format (.NET custom format, e.g. <c>M/d/yyyy</c>); null for ISO.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>Other header names that map to this column (case-insensitive).</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+
+    /// <summary>Longest string accepted, in characters; null for no limit.</summary>
+    public int? MaxLength { get; init; }
+}
+
+/// <summary>Where a partition key's value comes from.</summary>
+public enum PartitionSource
+{
+    /// <summary>A column's value.</summary>
+    Column,
+
+    /// <summary>A <c>{name}</c> capture of the landed key.</summary>
+    Capture,
+
+    /// <summary>year() of a date column.</summary>
+    Year,
+
+    /// <summary>month() of a date column.</summary>
+    Month,
+
+    /// <summary>day() of a date column.</summary>
+    Day,
+}
+
+/// <summary>One partition key: <c>name=value</c> in the output path.</summary>
+/// <param name="Name">The key name in the path.</param>
+/// <param name="Source">Where the value comes from.</param>
+/// <param name="Column">Column index (for column and date functions) into the dataset's columns, or -1.</param>
+/// <param name="Capture">Capture name, for <see cref="PartitionSource.Capture"/>.</param>
+public sealed record PartitionKey(string Name, PartitionSource Source, int Column, string? Capture);

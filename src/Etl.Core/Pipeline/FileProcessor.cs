@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using Etl.Core.Definition;
+using Etl.Core.Reading;
+using Etl.Core.Runs;
+using Etl.Storage;
+
+namespace Etl.Core.Pipeline;
+
+/// <summary>
+/// Processes one landed file version: read (CSV, .gz, .zip) -> map header -> type -> partition -> write Parquet, with
+/// bad rows to rejects/ and unprocessable files to quarantine/. Never throws for bad data: the result says.
+/// </summary>
+internal sealed partial class FileProcessor(PipelineDefinition definition, IObjectStore store)
+{
+    private PipelineDefinition Definition => definition;
+
+    private IObjectStore Store => store;
+
+    private const int BatchRows = 8192;
+
+    /// <summary>Largest total uncompressed size of a zip's entries, against zip bombs.</summary>
+    public long MaxZipBytes { get; init; } = 20L * 1024 * 1024 * 1024;
+
+    public async Task<FileResult> ProcessAsync(ProcessFileRequest request, ManifestRecord? previous, CancellationToken cancellationToken)
+    {
+        var sw = Stopwatch.StartNew();
+        var file = request.File;
+        var ds = FindDataset(file.Dataset);
+        var state = new FileState(this, ds, request, CapturesOf(ds, file.Key));
+        try
+        {
+            await ReadFileAsync(state, cancellationToken).ConfigureAwait(false);
+            var outputs = await state.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (previous is not null)
+            {
+                foreach (var old in previous.Outputs)
+                {
+                    if (!outputs.Contains(old))
+                    {
+                        await store.DeleteAsync(old, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            if (state.RowsRead != state.RowsWritten + state.RowsRejected)
+            {
+                throw new InvalidOperationException($"Row accounting broken for {file.Key}: read {state.RowsRead} != written {state.RowsWritten} + rejected {state.RowsRejected}. This is a bug.");
+            }
+
+            return new FileResult(file, FileStatus.Succeeded, state.RowsRead, state.RowsWritten, state.RowsRejected,
+                new Dictionary<string, long>(), outputs.Order(StringComparer.Ordinal).ToList(), state.BytesWritten, sw.Elapsed.TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is QuarantineException or CsvFormatException or InvalidDataException)
+        {
+            await state.AbandonAsync().ConfigureAwait(false);
+            var q = ex as QuarantineException;
+            var line = q?.Line ?? (ex as CsvFormatException)?.Line;
+            var fix = q?.Fix ?? (ex is InvalidDataException
+                ? "The file is not a valid archive for its extension; re-export it, or rename it to match its content."
+                : "Fix the file at that line and drop it again.");
+            var reason = ex is InvalidDataException ? $"Cannot decompress {file.Key}: {ex.Message}" : ex.Message;
+            await QuarantineAsync(state, reason, fix, q?.Missing, q?.Found, line, cancellationToken).ConfigureAwait(false);
+            return new FileResult(file, FileStatus.Quarantined, state.RowsRead, 0, 0, new Dictionary<string, long>(), [], 0,
+                sw.Elapsed.TotalMilliseconds, $"{reason} {fix}");
+        }
+        catch (EtlException ex) when (ex is not PipelineDefinitionException)
+        {
+            await state.AbandonAsync().ConfigureAwait(false);
+            return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, new Dictionary<string, long>(), [], 0,
+                sw.Elapsed.TotalMilliseconds, ex.Message, ex.IsTransient);
+        }
+        catch (IOException ex)
+        {
+            await state.AbandonAsync().ConfigureAwait(false);
+            return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, new Dictionary<string, long>(), [], 0,
+                sw.Elapsed.TotalMilliseconds, $"I/O error on {file.Key}: {ex.Message}", IsTransient: true);
+        }
+    }
+
+    private DatasetDefinition FindDataset(string name)
+    {
+        foreach (var d in definition.Datasets)
+        {
+            if (d.Name == name)
+            {
+                return d;
+            }
+        }
+
+        throw new PipelineDefinitionException(definition.SourcePath, [$"dataset '{name}' is not in the definition any more"]);
+    }
+
+    private static Dictionary<string, string> CapturesOf(DatasetDefinition ds, string key)
+    {
+        var m = ds.MatchRegex.Match(key);
+        var captures = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in ds.Captures)
+        {
+            captures[name] = m.Groups[name].Value;
+        }
+
+        return captures;
+    }
+
+    private async Task ReadFileAsync(FileState state, CancellationToken cancellationToken)
+    {
+        var key = state.Request.File.Key;
+        var raw = await store.OpenReadAsync(key, null, cancellationToken).ConfigureAwait(false);
+        await using (raw.ConfigureAwait(false))
+        {
+            if (key.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            {
+                await ReadZipAsync(state, raw, cancellationToken).ConfigureAwait(false);
+            }
+            else if (key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            {
+                await ReadCsvAsync(state, new GZipStream(raw, CompressionMode.Decompress), key, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReadCsvAsync(state, raw, key, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReadZipAsync(FileState state, Stream raw, CancellationToken cancellationToken)
+    {
+        // ZipArchive needs to seek; object-store streams can't, so spool to a temp file first.
+        string? temp = null;
+        Stream seekable = raw;
+        if (!raw.CanSeek)
+        {
+            temp = Path.GetTempFileName();
+            seekable = new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+            await raw.CopyToAsync(seekable, cancellationToken).ConfigureAwait(false);
+            seekable.Position = 0;
+        }
+
+        try
+        {
+            using var zip = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
+            long total = 0;
+            var any = false;
+            foreach (var entry in zip.Entries)
+            {
+                if (entry.FullName.EndsWith('/'))
+                {
+                    continue;
+                }
+
+                if (entry.FullName.Contains("..", StringComparison.Ordinal) || entry.FullName.StartsWith('/') || entry.FullName.Contains('\\', StringComparison.Ordinal))
+                {
+                    throw new QuarantineException($"Zip entry '{entry.FullName}' has a path that could escape its folder; the archive is refused.", "Re-create the archive with plain relative entry names.");
+                }
+
+                if (!entry.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                total += entry.Length;
+                if (total > MaxZipBytes || (entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > 1000))
+                {
+                    throw new QuarantineException($"Zip archive expands past the limit ({MaxZipBytes:N0} bytes, or more than 1000x an entry's compressed size); refused as a possible zip bomb.", "Split the archive, or raise the limit if the data is genuine.");
+                }
+
+                any = true;
+                await ReadCsvAsync(state, entry.Open(), state.Request.File.Key + "!" + entry.FullName, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!any)
+            {
+                throw new QuarantineException("The zip archive holds no .csv file.", "Put the CSV files in the archive, or drop them unzipped.");
+            }
+        }
+        finally
+        {
+            if (temp is not null)
+            {
+                await seekable.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task ReadCsvAsync(FileState state, Stream input, string source, CancellationToken cancellationToken)
+    {
+        var ds = state.Dataset;
+        using var csv = new CsvReader(input, ds.Delimiter);
+        if (!await csv.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw new QuarantineException($"{source} is empty: there is no header row.", "Drop a file with a header row naming its columns.");
+        }
+
+        var header = new string[csv.FieldCount];
+        for (var i = 0; i < header.Length; i++)
+        {
+            header[i] = csv.GetString(i).Trim();
+        }
+
+        var map = new int[ds.Columns.Count];
+        var missing = new List<string>();
+        var used = new bool[header.Length];
+        for (var c = 0; c < ds.Columns.Count; c++)
+        {
+            var col = ds.Columns[c];
+            map[c] = Array.FindIndex(header, h => h.Equals(col.Name, StringComparison.OrdinalIgnoreCase)
+                || col.Aliases.Any(a => a.Equals(h, StringComparison.OrdinalIgnoreCase)));
+            if (map[c] >= 0)
+            {
+                used[map[c]] = true;
+            }
+            else if (col.Required)
+            {
+                missing.Add(col.Name);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new QuarantineException(
+                $"{source} is missing required column(s) {string.Join(", ", missing)} for dataset '{ds.Name}'.",
+                $"Add the column(s) to the file, or add the file's header name as an alias of the column in {Path.GetFileName(state.Processor.Definition.SourcePath)}.",
+                missing, header);
+        }
+
+        var extras = Enumerable.Range(0, header.Length).Where(i => !used[i] && header[i].Length > 0).ToArray();
+        if (extras.Length > 0 && ds.ExtraColumns == ExtraColumnsPolicy.RejectFile)
+        {
+            throw new QuarantineException(
+                $"{source} has column(s) the dataset does not declare: {string.Join(", ", extras.Select(i => header[i]))} (extra_columns: reject_file).",
+                "Remove the columns, declare them, or set extra_columns to rescue or drop.", null, header);
+        }
+
+        var rescueExtras = ds.ExtraColumns == ExtraColumnsPolicy.Rescue ? extras : [];
+        while (await csv.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            state.RowsRead++;
+            if (csv.FieldCount != header.Length)
+            {
+                await state.RejectAsync(source, csv.LineNumber, null, null, $"has {csv.FieldCount} fields; the header has {header.Length}", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (!state.TryAppendRow(csv, map, header, rescueExtras, out var badColumn, out var badValue, out var reason))
+            {
+                await state.RejectAsync(source, csv.LineNumber, badColumn, badValue, reason!, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (state.Batch.Columns.Count > 0 && state.Batch[0].Count >= BatchRows)
+            {
+                await state.FlushBatchAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await state.FlushBatchAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task QuarantineAsync(FileState state, string reason, string fix, IReadOnlyList<string>? missing, IReadOnlyList<string>? found, long? line, CancellationToken cancellationToken)
+    {
+        var key = state.Request.File.Key;
+        var rest = key.StartsWith("landing/", StringComparison.Ordinal) ? key["landing/".Length..] : key;
+        var target = $"quarantine/{state.Dataset.Name}/{rest}";
+        await store.CopyAsync(key, target, cancellationToken).ConfigureAwait(false);
+        var sidecar = new QuarantineSidecar(key, state.Dataset.Name, reason, fix, missing, found, line, state.Request.RunId);
+        var json = JsonSerializer.SerializeToUtf8Bytes(sidecar, EtlJson.Default.QuarantineSidecar);
+        await store.PutAsync(target + ".error.json", json, WriteCondition.None, cancellationToken).ConfigureAwait(false);
+    }
+}

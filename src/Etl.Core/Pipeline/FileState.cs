@@ -1,0 +1,341 @@
+using System.Text;
+using System.Text.Json;
+using Etl.Core.Definition;
+using Etl.Core.Reading;
+using Etl.Core.Runs;
+using Etl.Core.Typing;
+using Etl.Parquet;
+using Etl.Storage;
+
+namespace Etl.Core.Pipeline;
+
+/// <summary>The working state of one file: the typed batch, one Parquet writer per partition, rejects and counts.</summary>
+internal sealed partial class FileProcessor
+{
+    private sealed class FileState
+    {
+        private readonly IReadOnlyDictionary<string, string> _captures;
+        private readonly Dictionary<string, PartitionOutput> _outputs = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<int>> _rowsByPartition = new(StringComparer.Ordinal);
+        private readonly StringBuilder _keyBuilder = new();
+        private readonly ParquetWriterOptions _writerOptions;
+        private ObjectWriteStream? _rejects;
+        private readonly int _rescuedIndex;
+
+        public FileState(FileProcessor processor, DatasetDefinition dataset, ProcessFileRequest request, IReadOnlyDictionary<string, string> captures)
+        {
+            Processor = processor;
+            Dataset = dataset;
+            Request = request;
+            _captures = captures;
+            var fields = dataset.Columns.Select(c => c.Field).ToList();
+            if (dataset.ExtraColumns == ExtraColumnsPolicy.Rescue)
+            {
+                fields.Add(new ParquetField("_rescued", ParquetType.String));
+            }
+
+            _rescuedIndex = dataset.ExtraColumns == ExtraColumnsPolicy.Rescue ? fields.Count - 1 : -1;
+            Batch = new ColumnBatch(new ParquetSchema(fields), BatchRows);
+            _writerOptions = new ParquetWriterOptions { Compression = processor.Definition.Compression };
+            _writerOptions.KeyValueMetadata["etl.version"] = typeof(FileProcessor).Assembly.GetName().Version?.ToString() ?? "0";
+            _writerOptions.KeyValueMetadata["etl.source"] = request.File.Key;
+            _writerOptions.KeyValueMetadata["etl.source_etag"] = request.File.ETag;
+            _writerOptions.KeyValueMetadata["etl.pipeline_version"] = request.PipelineVersion;
+        }
+
+        public FileProcessor Processor { get; }
+
+        public DatasetDefinition Dataset { get; }
+
+        public ProcessFileRequest Request { get; }
+
+        public ColumnBatch Batch { get; }
+
+        public long RowsRead { get; set; }
+
+        public long RowsWritten { get; private set; }
+
+        public long RowsRejected { get; private set; }
+
+        public long BytesWritten { get; private set; }
+
+        /// <summary>Types one record into the batch; on failure the row is rolled back and the reason returned.</summary>
+        public bool TryAppendRow(CsvReader csv, int[] map, string[] header, int[] rescue, out string? badColumn, out string? badValue, out string? reason)
+        {
+            var start = Batch.Columns.Count == 0 ? 0 : Batch[0].Count;
+            var columns = Dataset.Columns;
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var def = columns[c];
+                var raw = map[c] < 0 ? default : ValueParser.Trim(csv[map[c]]);
+                if (!TryAppendValue(Batch[c], def, raw, out reason))
+                {
+                    for (var k = 0; k <= c; k++)
+                    {
+                        Batch[k].Truncate(start);
+                    }
+
+                    badColumn = def.Name;
+                    badValue = Encoding.UTF8.GetString(raw);
+                    return false;
+                }
+            }
+
+            if (_rescuedIndex >= 0)
+            {
+                var col = (StringColumn)Batch[_rescuedIndex];
+                if (rescue.Length == 0)
+                {
+                    col.AppendNull();
+                }
+                else
+                {
+                    col.Append(RescueJson(csv, header, rescue));
+                }
+            }
+
+            badColumn = null;
+            badValue = null;
+            reason = null;
+            return true;
+        }
+
+        public async Task FlushBatchAsync(CancellationToken cancellationToken)
+        {
+            var rows = Batch.RowCount;
+            if (rows == 0)
+            {
+                return;
+            }
+
+            foreach (var list in _rowsByPartition.Values)
+            {
+                list.Clear();
+            }
+
+            string? single = Dataset.PartitionBy.Count == 0 ? "" : null;
+            for (var r = 0; r < rows; r++)
+            {
+                var key = single ?? PartitionPath.ForRow(Dataset, Batch, r, _captures, _keyBuilder);
+                if (!_rowsByPartition.TryGetValue(key, out var list))
+                {
+                    list = [];
+                    _rowsByPartition[key] = list;
+                }
+
+                list.Add(r);
+            }
+
+            foreach (var (key, list) in _rowsByPartition)
+            {
+                if (list.Count == 0)
+                {
+                    continue;
+                }
+
+                var output = await GetOutputAsync(key, cancellationToken).ConfigureAwait(false);
+                output.Writer.Write(Batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list));
+            }
+
+            RowsWritten += rows;
+            Batch.Clear();
+        }
+
+        public async Task RejectAsync(string source, long line, string? column, string? value, string reason, CancellationToken cancellationToken)
+        {
+            if (Dataset.OnBadRows == BadRowsPolicy.FailFile)
+            {
+                throw new QuarantineException(
+                    $"{source} line {line}{(column is null ? "" : $", column {column}")}: value '{value}' {reason} (on_bad_rows: fail_file).",
+                    "Fix the row and drop the file again, or set on_bad_rows: reject to keep the good rows.", line: line);
+            }
+
+            RowsRejected++;
+            _rejects ??= await Processor.Store.OpenWriteAsync($"rejects/{Dataset.Name}/{Request.File.SourceId}.jsonl", WriteCondition.None, cancellationToken).ConfigureAwait(false);
+            var json = JsonSerializer.SerializeToUtf8Bytes(new RejectRecord(source, line, column, value, reason), EtlJson.Default.RejectRecord);
+            await _rejects.WriteAsync(json, cancellationToken).ConfigureAwait(false);
+            _rejects.WriteByte((byte)'\n');
+        }
+
+        /// <summary>Closes and publishes every output; returns their keys.</summary>
+        public async Task<HashSet<string>> CommitAsync(CancellationToken cancellationToken)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var output in _outputs.Values)
+            {
+                await output.Writer.CloseAsync(cancellationToken).ConfigureAwait(false);
+                BytesWritten += output.Writer.BytesWritten;
+                await output.Stream.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await output.Stream.DisposeAsync().ConfigureAwait(false);
+                keys.Add(output.Key);
+            }
+
+            _outputs.Clear();
+            var rejectsKey = $"rejects/{Dataset.Name}/{Request.File.SourceId}.jsonl";
+            if (_rejects is not null)
+            {
+                await _rejects.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await _rejects.DisposeAsync().ConfigureAwait(false);
+                _rejects = null;
+            }
+            else
+            {
+                // A clean new version leaves no rejects from the previous one behind.
+                await Processor.Store.DeleteAsync(rejectsKey, cancellationToken).ConfigureAwait(false);
+            }
+
+            return keys;
+        }
+
+        /// <summary>Drops everything written so far: nothing of a failed attempt becomes visible.</summary>
+        public async Task AbandonAsync()
+        {
+            foreach (var output in _outputs.Values)
+            {
+                await output.Stream.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _outputs.Clear();
+            if (_rejects is not null)
+            {
+                await _rejects.DisposeAsync().ConfigureAwait(false);
+                _rejects = null;
+            }
+        }
+
+        private static bool TryAppendValue(ColumnBuffer column, ColumnDefinition def, ReadOnlySpan<byte> raw, out string? reason)
+        {
+            reason = null;
+            if (raw.IsEmpty)
+            {
+                if (def.Required)
+                {
+                    reason = "is empty but the column is required";
+                    return false;
+                }
+
+                column.AppendNull();
+                return true;
+            }
+
+            switch (def.Field.Type)
+            {
+                case ParquetType.String:
+                    if (def.MaxLength is { } max && Encoding.UTF8.GetCharCount(raw) > max)
+                    {
+                        reason = $"is longer than max_length {max}";
+                        return false;
+                    }
+
+                    if (!System.Text.Unicode.Utf8.IsValid(raw))
+                    {
+                        reason = "is not valid UTF-8";
+                        return false;
+                    }
+
+                    ((StringColumn)column).Append(raw);
+                    return true;
+                case ParquetType.Int32:
+                    if (ValueParser.TryParseInt32(raw, out var i32))
+                    {
+                        ((Int32Column)column).Append(i32);
+                        return true;
+                    }
+
+                    reason = "is not a 32-bit whole number";
+                    return false;
+                case ParquetType.Int64:
+                    if (ValueParser.TryParseInt64(raw, out var i64))
+                    {
+                        ((Int64Column)column).Append(i64);
+                        return true;
+                    }
+
+                    reason = "is not a 64-bit whole number";
+                    return false;
+                case ParquetType.Double:
+                    if (ValueParser.TryParseDouble(raw, out var d))
+                    {
+                        ((DoubleColumn)column).Append(d);
+                        return true;
+                    }
+
+                    reason = "is not a number";
+                    return false;
+                case ParquetType.Boolean:
+                    if (ValueParser.TryParseBoolean(raw, out var b))
+                    {
+                        ((BooleanColumn)column).Append(b);
+                        return true;
+                    }
+
+                    reason = "is not true/false";
+                    return false;
+                case ParquetType.Date:
+                    if (ValueParser.TryParseDate(raw, def.Format, out var days))
+                    {
+                        ((Int32Column)column).Append(days);
+                        return true;
+                    }
+
+                    reason = $"is not a date in the format {def.Format ?? "yyyy-MM-dd"}";
+                    return false;
+                case ParquetType.Timestamp:
+                    if (ValueParser.TryParseTimestamp(raw, def.Format, out var micros))
+                    {
+                        ((Int64Column)column).Append(micros);
+                        return true;
+                    }
+
+                    reason = $"is not a timestamp{(def.Format is null ? "" : " in the format " + def.Format)}";
+                    return false;
+                case ParquetType.Decimal:
+                    if (ValueParser.TryParseDecimal(raw, def.Field.Precision, def.Field.Scale, out var unscaled, out var problem))
+                    {
+                        ((DecimalColumn)column).Append(unscaled);
+                        return true;
+                    }
+
+                    reason = problem;
+                    return false;
+                default:
+                    reason = "has an unsupported type";
+                    return false;
+            }
+        }
+
+        private static string RescueJson(CsvReader csv, string[] header, int[] rescue)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new Utf8JsonWriter(ms))
+            {
+                w.WriteStartObject();
+                foreach (var i in rescue)
+                {
+                    w.WriteString(header[i], csv.GetString(i));
+                }
+
+                w.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(ms.ToArray());
+        }
+
+        private async Task<PartitionOutput> GetOutputAsync(string partition, CancellationToken cancellationToken)
+        {
+            if (_outputs.TryGetValue(partition, out var existing))
+            {
+                return existing;
+            }
+
+            var folder = partition.Length == 0 ? $"processed/{Dataset.Name}" : $"processed/{Dataset.Name}/{partition}";
+            var key = $"{folder}/part-{Request.File.SourceId}.parquet";
+            var stream = await Processor.Store.OpenWriteAsync(key, WriteCondition.None, cancellationToken).ConfigureAwait(false);
+            var output = new PartitionOutput(key, stream, new ParquetFileWriter(stream, Batch.Schema, _writerOptions, leaveOpen: true));
+            _outputs[partition] = output;
+            return output;
+        }
+
+        private sealed record PartitionOutput(string Key, ObjectWriteStream Stream, ParquetFileWriter Writer);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text;
+using System.Text.Json;
+using Etl.Core.Definition;
+using Etl.Core.Runs;
+using Etl.Storage;
+
+namespace Etl.Core.Pipeline;
+
+/// <summary>
+/// The pipeline's activities over one lake: Discover diffs landing/ against the manifest, ProcessFile runs
+/// <see cref="FileProcessor"/>, Commit appends the run's manifest and metrics segments and its summary.
+/// </summary>
+public sealed class PipelineActivities(PipelineDefinition definition, IObjectStore store) : IPipelineActivities
+{
+    private readonly FileProcessor _processor = new(definition, store);
+    private Manifest? _manifest;
+
+    /// <inheritdoc />
+    public async Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default)
+    {
+        var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
+        var files = new List<FileWorkItem>();
+        var unmatched = new List<string>();
+        var upToDate = 0;
+        await foreach (var o in store.ListAsync("landing/", cancellationToken).ConfigureAwait(false))
+        {
+            var dataset = definition.Datasets.FirstOrDefault(d => d.MatchRegex.IsMatch(o.Key));
+            if (dataset is null)
+            {
+                unmatched.Add(o.Key);
+                continue;
+            }
+
+            var reason = Reason(manifest.Latest.GetValueOrDefault(o.Key), o, request, definition.Version);
+            if (reason is null)
+            {
+                upToDate++;
+                continue;
+            }
+
+            files.Add(new FileWorkItem(o.Key, o.Size, o.ETag, dataset.Name, SourceId.For(o.Key), reason));
+        }
+
+        return new DiscoverResult(definition.Version, files, upToDate, unmatched);
+    }
+
+    /// <inheritdoc />
+    public async Task<FileResult> ProcessFileAsync(ProcessFileRequest request, CancellationToken cancellationToken = default)
+    {
+        var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
+        return await _processor.ProcessAsync(request, manifest.LastSucceeded(request.File.Key), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<RunSummary> CommitAsync(CommitRequest request, CancellationToken cancellationToken = default)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var summary = new RunSummary(
+            definition.Name, request.RunId, request.PipelineVersion, request.StartedAt, now, request.Results,
+            request.Results.Count(r => r.Status == FileStatus.Succeeded),
+            request.Results.Count(r => r.Status == FileStatus.Quarantined),
+            request.Results.Count(r => r.Status == FileStatus.Failed),
+            request.Results.Sum(r => r.RowsRead),
+            request.Results.Sum(r => r.RowsWritten),
+            request.Results.Sum(r => r.RowsRejected),
+            request.Results.Sum(r => r.RowsFiltered.Values.Sum()));
+        if (request.Results.Count == 0)
+        {
+            return summary;
+        }
+
+        var segment = new StringBuilder();
+        foreach (var r in request.Results)
+        {
+            var record = new ManifestRecord(r.File.Key, r.File.Size, r.File.ETag, r.File.Dataset, r.File.SourceId, r.Status,
+                request.PipelineVersion, request.RunId, r.RowsRead, r.RowsWritten, r.RowsRejected, r.RowsFiltered.Values.Sum(), r.Outputs, r.Error, now);
+            segment.Append(JsonSerializer.Serialize(record, EtlJson.Default.ManifestRecord)).Append('\n');
+        }
+
+        // Create-only: committing the same run twice (a retried activity) keeps the first segment.
+        await PutOnceAsync($"{Manifest.Prefix}{request.RunId}.jsonl", Encoding.UTF8.GetBytes(segment.ToString()), cancellationToken).ConfigureAwait(false);
+        var json = JsonSerializer.SerializeToUtf8Bytes(summary, EtlJson.Default.RunSummary);
+        await PutOnceAsync($"_meta/metrics/{request.RunId}.json", json, cancellationToken).ConfigureAwait(false);
+        await store.PutAsync($"_meta/runs/{request.RunId}.json", json, WriteCondition.None, cancellationToken).ConfigureAwait(false);
+        _manifest = null;
+        return summary;
+    }
+
+    private static string? Reason(ManifestRecord? latest, ObjectInfo o, DiscoverRequest request, string version)
+    {
+        if (request.ReprocessAll)
+        {
+            return "reprocess";
+        }
+
+        if (latest is null)
+        {
+            return "new";
+        }
+
+        var sameContent = latest.ETag == o.ETag && latest.Size == o.Size;
+        if (!sameContent)
+        {
+            return "changed";
+        }
+
+        if (latest.Status != FileStatus.Succeeded)
+        {
+            return request.RetryFailed ? "retry" : null;
+        }
+
+        // The definition changed since this version was processed: its output may differ now.
+        return latest.PipelineVersion == version ? null : "reprocess";
+    }
+
+    private async Task PutOnceAsync(string key, byte[] content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.PutAsync(key, content, WriteCondition.IfNotExists, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            // Already committed by an earlier attempt of the same run.
+        }
+    }
+
+    private async Task<Manifest> LoadManifestAsync(CancellationToken cancellationToken) =>
+        _manifest ??= await Manifest.LoadAsync(store, cancellationToken).ConfigureAwait(false);
+}
