@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Text.Json;
+using Etl.Core.Definition;
+using Etl.Core.Pipeline;
+using Etl.Storage;
+using Etl.Storage.Local;
+
+namespace Etl.Cli.Commands;
+
+/// <summary><c>etl run</c>: runs the pipeline in-process to completion and prints a summary.</summary>
+internal static class RunCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var config = new Option<string>("--config", "-c")
+        {
+            Description = "The pipeline definition (YAML).",
+            DefaultValueFactory = _ => "pipeline.yaml",
+        };
+        var lake = new Option<string?>("--lake") { Description = "Override the lake root from the definition (a folder)." };
+        var json = new Option<bool>("--json") { Description = "Print the run summary as JSON on stdout instead of the table." };
+        var retryFailed = new Option<bool>("--retry-failed") { Description = "Also retry files that failed or were quarantined before, even if unchanged." };
+        var reprocessAll = new Option<bool>("--reprocess-all") { Description = "Process every landed file again, replacing its output." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Say which files a run would process, and why, without writing anything." };
+        var parallel = new Option<int?>("--parallel") { Description = "Files processed at once (default: options.max_parallel_files, 2)." };
+
+        var command = new Command("run", "Process every landed file whose current version has not been processed yet, then print a summary.")
+        {
+            config, lake, json, retryFailed, reprocessAll, dryRun, parallel,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            PipelineDefinition definition;
+            try
+            {
+                definition = PipelineDefinitionLoader.Load(result.GetValue(config)!);
+            }
+            catch (PipelineDefinitionException ex)
+            {
+                await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
+            var lakeRoot = result.GetValue(lake) is { } l ? Path.GetFullPath(l) : definition.Lake;
+            if (lakeRoot.Contains("://", StringComparison.Ordinal))
+            {
+                await stderr.WriteLineAsync($"Lake '{lakeRoot}': only local folders are supported by this build; S3 and Azure Blob lakes arrive with the storage adapters.").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
+            var asJson = result.GetValue(json);
+            var options = new RunOptions(result.GetValue(retryFailed), result.GetValue(reprocessAll), result.GetValue(dryRun), result.GetValue(parallel));
+            try
+            {
+                var store = new LocalObjectStore(lakeRoot);
+                var runner = new PipelineRunner(definition, store);
+                var progress = asJson ? null : new Progress<RunProgress>(p =>
+                {
+                    if (p.CurrentFile is not null)
+                    {
+                        stderr.WriteLine($"[{p.FilesDone}/{p.FilesTotal}] {p.CurrentFile}  rows so far: {p.RowsRead:N0}");
+                    }
+                });
+                var (discovered, summary) = await runner.RunAsync(options, progress, cancellationToken).ConfigureAwait(false);
+                if (options.DryRun)
+                {
+                    RunReport.WriteDryRun(stdout, discovered);
+                    return ExitCodes.Success;
+                }
+
+                if (asJson)
+                {
+                    await stdout.WriteLineAsync(JsonSerializer.Serialize(summary, EtlJson.Default.RunSummary)).ConfigureAwait(false);
+                }
+                else
+                {
+                    RunReport.Write(stdout, summary, discovered, lakeRoot);
+                }
+
+                return summary.FilesQuarantined + summary.FilesFailed > 0 ? ExitCodes.FilesFailed : ExitCodes.Success;
+            }
+            catch (StorageException ex)
+            {
+                await stderr.WriteLineAsync($"Storage error: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Unexpected;
+            }
+            catch (EtlException ex)
+            {
+                await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.Unexpected;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Etl.Core.Runs;
+
+namespace Etl.Cli.Commands;
+
+/// <summary>Renders a run summary as a plain-text table (stable for logs and scripts).</summary>
+internal static class RunReport
+{
+    public static void Write(TextWriter w, RunSummary s, DiscoverResult discovered, string lake)
+    {
+        if (s.Files.Count == 0)
+        {
+            w.WriteLine($"Nothing new: {discovered.UpToDate} landed file(s) are up to date at pipeline version {s.PipelineVersion} (processed, or quarantined and unchanged: --retry-failed tries those again).");
+            WriteUnmatched(w, discovered);
+            return;
+        }
+
+        w.WriteLine();
+        w.WriteLine($"{"status",-12} {"read",10} {"written",10} {"rejected",9} {"outputs",8} {"bytes",12}  file");
+        foreach (var f in s.Files.OrderBy(f => f.File.Key, StringComparer.Ordinal))
+        {
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{f.Status,-12} {f.RowsRead,10:N0} {f.RowsWritten,10:N0} {f.RowsRejected,9:N0} {f.Outputs.Count,8} {f.BytesWritten,12:N0}  {f.File.Key}"));
+            if (f.Error is not null)
+            {
+                w.WriteLine($"{"",-12} {f.Error}");
+            }
+        }
+
+        w.WriteLine();
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"run {s.RunId}: {s.Files.Count} file(s): {s.FilesSucceeded} succeeded, {s.FilesQuarantined} quarantined, {s.FilesFailed} failed; rows read {s.RowsRead:N0} = written {s.RowsWritten:N0} + rejected {s.RowsRejected:N0} + filtered {s.RowsFiltered:N0}; {(s.FinishedAt - s.StartedAt).TotalSeconds:F1} s"));
+        w.WriteLine($"output:     {Path.Combine(lake, "processed")}");
+        if (s.RowsRejected > 0)
+        {
+            w.WriteLine($"rejects:    {Path.Combine(lake, "rejects")}");
+        }
+
+        if (s.FilesQuarantined > 0)
+        {
+            w.WriteLine($"quarantine: {Path.Combine(lake, "quarantine")} (each file has a .error.json saying why and what to do)");
+        }
+
+        WriteUnmatched(w, discovered);
+    }
+
+    public static void WriteDryRun(TextWriter w, DiscoverResult d)
+    {
+        w.WriteLine($"Dry run at pipeline version {d.PipelineVersion}: {d.Files.Count} file(s) would be processed, {d.UpToDate} are up to date.");
+        foreach (var f in d.Files)
+        {
+            w.WriteLine($"  {f.Reason,-10} {f.Key,-60} -> {f.Dataset}");
+        }
+
+        WriteUnmatched(w, d);
+    }
+
+    private static void WriteUnmatched(TextWriter w, DiscoverResult d)
+    {
+        if (d.Unmatched.Count > 0)
+        {
+            w.WriteLine($"{d.Unmatched.Count} landed file(s) match no dataset and were left alone, e.g. {d.Unmatched[0]}");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Etl.Cli;
+
+/// <summary>Exit codes scripts can rely on.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Every file succeeded, or there was nothing new.</summary>
+    public const int Success = 0;
+
+    /// <summary>The run finished but some files were quarantined or failed.</summary>
+    public const int FilesFailed = 1;
+
+    /// <summary>Configuration or usage error: nothing was touched.</summary>
+    public const int ConfigurationError = 2;
+
+    /// <summary>Unexpected error (a bug or an unreachable store).</summary>
+    public const int Unexpected = 3;
+}
