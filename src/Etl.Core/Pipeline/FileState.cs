@@ -21,6 +21,8 @@ internal sealed partial class FileProcessor
         private readonly ParquetWriterOptions _writerOptions;
         private ObjectWriteStream? _rejects;
         private readonly int _rescuedIndex;
+        private readonly long _bufferedRowBudget;
+        private long _bufferedRows;
 
         public FileState(FileProcessor processor, DatasetDefinition dataset, ProcessFileRequest request, IReadOnlyDictionary<string, string> captures)
         {
@@ -37,6 +39,9 @@ internal sealed partial class FileProcessor
             _rescuedIndex = dataset.ExtraColumns == ExtraColumnsPolicy.Rescue ? fields.Count - 1 : -1;
             Batch = new ColumnBatch(new ParquetSchema(fields), BatchRows);
             _writerOptions = new ParquetWriterOptions { Compression = processor.Definition.Compression };
+
+            // About 64 MB of typed values across all open row groups, at a rough 24 bytes per value.
+            _bufferedRowBudget = Math.Max(BatchRows * 4, (64L << 20) / (24L * fields.Count));
             _writerOptions.KeyValueMetadata["etl.version"] = typeof(FileProcessor).Assembly.GetName().Version?.ToString() ?? "0";
             _writerOptions.KeyValueMetadata["etl.source"] = request.File.Key;
             _writerOptions.KeyValueMetadata["etl.source_etag"] = request.File.ETag;
@@ -135,9 +140,16 @@ internal sealed partial class FileProcessor
 
                 var output = await GetOutputAsync(key, cancellationToken).ConfigureAwait(false);
                 output.Writer.Write(Batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list));
+                output.BufferedRows += list.Count;
+                _bufferedRows += list.Count;
             }
 
             RowsWritten += rows;
+            if (_bufferedRows > _bufferedRowBudget)
+            {
+                FlushLargestRowGroups();
+            }
+
             Batch.Clear();
         }
 
@@ -336,6 +348,39 @@ internal sealed partial class FileProcessor
             return output;
         }
 
-        private sealed record PartitionOutput(string Key, ObjectWriteStream Stream, ParquetFileWriter Writer);
+        /// <summary>
+        /// Each partition's writer holds its open row group in memory, and a file with many partitions (185 countries)
+        /// would otherwise hold all of its rows until close. Above the budget, the partitions holding the most rows
+        /// close their row groups, so memory stays bounded by the budget, not by the file's size.
+        /// </summary>
+        private void FlushLargestRowGroups()
+        {
+            var target = _bufferedRowBudget / 2;
+            var byRows = new List<PartitionOutput>(_outputs.Values);
+            byRows.Sort(static (a, b) => b.BufferedRows.CompareTo(a.BufferedRows));
+            foreach (var output in byRows)
+            {
+                if (_bufferedRows <= target)
+                {
+                    break;
+                }
+
+                output.Writer.FlushRowGroup();
+                _bufferedRows -= output.BufferedRows;
+                output.BufferedRows = 0;
+            }
+        }
+
+        private sealed class PartitionOutput(string key, ObjectWriteStream stream, ParquetFileWriter writer)
+        {
+            public string Key { get; } = key;
+
+            public ObjectWriteStream Stream { get; } = stream;
+
+            public ParquetFileWriter Writer { get; } = writer;
+
+            /// <summary>Rows in the writer's open row group (as far as this file knows: the writer may have closed it by size).</summary>
+            public long BufferedRows { get; set; }
+        }
     }
 }

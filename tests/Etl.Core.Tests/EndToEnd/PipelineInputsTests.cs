@@ -232,6 +232,33 @@ public sealed class PipelineInputsTests : IDisposable
         Sidecar("s1/a.csv.gz").ToString().ShouldNotBeEmpty();
     }
 
+    [Fact]
+    public async Task Run_ManyPartitionsManyRows_RowGroupsClosedBeforeTheEndSoMemoryIsBounded()
+    {
+        Define();
+        var sb = new StringBuilder("id;day;country\n");
+        for (var i = 0; i < 600_000; i++)
+        {
+            sb.Append(i).Append(";2024-01-01;c").Append(i % 4).Append('\n');
+        }
+
+        Land("s1/a.csv", sb.ToString());
+
+        var summary = await RunAsync();
+
+        summary.RowsWritten.ShouldBe(600_000);
+        var files = Directory.GetFiles(Path.Combine(Lake, "processed"), "*.parquet", SearchOption.AllDirectories);
+        files.Length.ShouldBe(4);
+        foreach (var f in files)
+        {
+            using var reader = ParquetFileReader.Open(File.OpenRead(f));
+            reader.RowCount.ShouldBe(150_000);
+            reader.RowGroupCount.ShouldBeGreaterThan(1, "open row groups are flushed under a memory budget, not held until the file ends");
+        }
+
+        (await DuckDb.ScalarAsync($"SELECT count(DISTINCT id) FROM read_parquet({Glob})")).ShouldBe("600000");
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private void Define(string extra = "rescue", string bad = "reject") =>
