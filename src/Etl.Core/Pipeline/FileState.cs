@@ -18,6 +18,7 @@ internal sealed partial class FileProcessor
         private readonly Dictionary<string, PartitionOutput> _outputs = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<int>> _rowsByPartition = new(StringComparer.Ordinal);
         private readonly StringBuilder _keyBuilder = new();
+        private char[] _keyChars = new char[256];
         private readonly ParquetWriterOptions _writerOptions;
         private ObjectWriteStream? _rejects;
         private readonly int _rescuedIndex;
@@ -118,17 +119,42 @@ internal sealed partial class FileProcessor
                 list.Clear();
             }
 
-            string? single = Dataset.PartitionBy.Count == 0 ? "" : null;
-            for (var r = 0; r < rows; r++)
+            if (Dataset.PartitionBy.Count == 0)
             {
-                var key = single ?? PartitionPath.ForRow(Dataset, Batch, r, _captures, _keyBuilder);
-                if (!_rowsByPartition.TryGetValue(key, out var list))
+                if (!_rowsByPartition.TryGetValue("", out var all))
                 {
-                    list = [];
-                    _rowsByPartition[key] = list;
+                    all = [];
+                    _rowsByPartition[""] = all;
                 }
 
-                list.Add(r);
+                for (var r = 0; r < rows; r++)
+                {
+                    all.Add(r);
+                }
+            }
+            else
+            {
+                // The path is built in a reused buffer and looked up as a span: a string is made once per partition, not per row.
+                var lookup = _rowsByPartition.GetAlternateLookup<ReadOnlySpan<char>>();
+                for (var r = 0; r < rows; r++)
+                {
+                    PartitionPath.AppendRow(Dataset, Batch, r, _captures, _keyBuilder);
+                    var length = _keyBuilder.Length;
+                    if (_keyChars.Length < length)
+                    {
+                        _keyChars = new char[Math.Max(length, _keyChars.Length * 2)];
+                    }
+
+                    _keyBuilder.CopyTo(0, _keyChars, 0, length);
+                    var span = _keyChars.AsSpan(0, length);
+                    if (!lookup.TryGetValue(span, out var list))
+                    {
+                        list = [];
+                        _rowsByPartition[span.ToString()] = list;
+                    }
+
+                    list.Add(r);
+                }
             }
 
             foreach (var (key, list) in _rowsByPartition)

@@ -11,7 +11,8 @@ internal static class PartitionPath
 {
     public const string NullValue = "__HIVE_DEFAULT_PARTITION__";
 
-    public static string ForRow(DatasetDefinition ds, ColumnBatch batch, int row, IReadOnlyDictionary<string, string> captures, StringBuilder sb)
+    /// <summary>Writes the partition path of one row into <paramref name="sb"/> (cleared first) without allocating per value.</summary>
+    public static void AppendRow(DatasetDefinition ds, ColumnBatch batch, int row, IReadOnlyDictionary<string, string> captures, StringBuilder sb)
     {
         sb.Clear();
         foreach (var key in ds.PartitionBy)
@@ -35,8 +36,6 @@ internal static class PartitionPath
                     break;
             }
         }
-
-        return sb.ToString();
     }
 
     private static void AppendDatePart(ColumnBuffer col, int row, PartitionSource part, StringBuilder sb)
@@ -67,22 +66,50 @@ internal static class PartitionPath
             return;
         }
 
-        var text = col switch
+        Span<char> chars = stackalloc char[64];
+        int n;
+        switch (col)
         {
-            StringColumn s => s.GetString(row)!,
-            Int32Column i when col.Field.Type == ParquetType.Date => DateOnly.FromDayNumber(ValueParser.EpochDayNumber + i[row]).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            Int32Column i => i[row].ToString(CultureInfo.InvariantCulture),
-            Int64Column l => l[row].ToString(CultureInfo.InvariantCulture),
-            BooleanColumn b => b[row] ? "true" : "false",
-            DoubleColumn d => d[row].ToString("R", CultureInfo.InvariantCulture),
-            DecimalColumn m => DecimalText.Format(m[row], col.Field.Scale),
-            _ => "",
-        };
-        Escape(text, sb);
+            case StringColumn s:
+                var bytes = s.GetBytes(row);
+                if (bytes.Length > 256)
+                {
+                    Escape(Encoding.UTF8.GetString(bytes), sb);
+                    return;
+                }
+
+                Span<char> text = stackalloc char[256];
+                n = Encoding.UTF8.GetChars(bytes, text);
+                Escape(text[..n], sb);
+                return;
+            case Int32Column i when col.Field.Type == ParquetType.Date:
+                DateOnly.FromDayNumber(ValueParser.EpochDayNumber + i[row]).TryFormat(chars, out n, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+                break;
+            case Int32Column i:
+                i[row].TryFormat(chars, out n, default, CultureInfo.InvariantCulture);
+                break;
+            case Int64Column l:
+                l[row].TryFormat(chars, out n, default, CultureInfo.InvariantCulture);
+                break;
+            case BooleanColumn b:
+                sb.Append(b[row] ? "true" : "false");
+                return;
+            case DoubleColumn d:
+                d[row].TryFormat(chars, out n, "R", CultureInfo.InvariantCulture);
+                break;
+            case DecimalColumn m:
+                Escape(DecimalText.Format(m[row], col.Field.Scale), sb);
+                return;
+            default:
+                n = 0;
+                break;
+        }
+
+        Escape(chars[..n], sb);
     }
 
     /// <summary>Percent-escapes what Hive escapes in partition values (so '/' or '=' in a value cannot change the path).</summary>
-    private static void Escape(string value, StringBuilder sb)
+    private static void Escape(ReadOnlySpan<char> value, StringBuilder sb)
     {
         if (value.Length == 0)
         {
