@@ -11,6 +11,8 @@ internal static class Program
     {
         var root = new RootCommand("etl: turns files dropped in a lake's landing/ zone into typed, partitioned Parquet, exactly once per file version.");
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InitCommand.Create(stdout, stderr));
+        root.Subcommands.Add(GenerateCommand.Create(stdout, stderr));
         return root;
     }
 }

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.IO.Compression;
+using Etl.Core.Generation;
+
+namespace Etl.Cli.Commands;
+
+/// <summary><c>etl generate</c>: writes test data shaped like the public "Sales Records" file.</summary>
+internal static class GenerateCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var output = new Argument<string>("output") { Description = "File to write (.csv, or .csv.gz to gzip it)." };
+        var rows = new Option<long>("--rows", "-n") { Description = "Data rows.", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same file.", DefaultValueFactory = _ => 1 };
+        var bad = new Option<double>("--bad-rows") { Description = "Share of rows (0..1) with an unparseable number or date." };
+        var drop = new Option<string?>("--drop-column") { Description = "Leave this column out (e.g. \"Order Date\") to make a file a pipeline must quarantine." };
+        var extra = new Option<string?>("--extra-column") { Description = "Add a column with this name." };
+        var command = new Command("generate", "Write CSV test data shaped like the public 2-million-row \"Sales Records\" file.")
+        {
+            output, rows, seed, bad, drop, extra,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var path = Path.GetFullPath(result.GetValue(output)!);
+            var badRate = result.GetValue(bad);
+            if (badRate is < 0 or > 1)
+            {
+                await stderr.WriteLineAsync("--bad-rows is a share from 0 to 1, e.g. 0.01 for one row in a hundred.").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var options = new SalesRecordsOptions(result.GetValue(rows), result.GetValue(seed), badRate, result.GetValue(drop), result.GetValue(extra));
+            var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+                {
+                    var gz = new GZipStream(file, CompressionLevel.Fastest);
+                    await using (gz.ConfigureAwait(false))
+                    {
+                        await SalesRecordsGenerator.WriteAsync(gz, options, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await SalesRecordsGenerator.WriteAsync(file, options, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await stdout.WriteLineAsync($"wrote {options.Rows:N0} rows to {path} ({new FileInfo(path).Length:N0} bytes)").ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}
