@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Text.Json;
 using Etl.Core.Definition;
 using Etl.Core.Pipeline;
+using Etl.Core.Runs;
 using Etl.Storage;
 using Etl.Storage.Local;
+using Spectre.Console;
 
 namespace Etl.Cli.Commands;
 
@@ -54,14 +56,10 @@ internal static class RunCommand
             {
                 var store = new LocalObjectStore(lakeRoot);
                 var runner = new PipelineRunner(definition, store);
-                var progress = asJson ? null : new Progress<RunProgress>(p =>
-                {
-                    if (p.CurrentFile is not null)
-                    {
-                        stderr.WriteLine($"[{p.FilesDone}/{p.FilesTotal}] {p.CurrentFile}  rows so far: {p.RowsRead:N0}");
-                    }
-                });
-                var (discovered, summary) = await runner.RunAsync(options, progress, cancellationToken).ConfigureAwait(false);
+                var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+                var (discovered, summary) = interactive
+                    ? await RunWithLiveProgressAsync(runner, options, cancellationToken).ConfigureAwait(false)
+                    : await runner.RunAsync(options, asJson ? null : new LineProgress(stderr), cancellationToken).ConfigureAwait(false);
                 if (options.DryRun)
                 {
                     RunReport.WriteDryRun(stdout, discovered);
@@ -91,5 +89,49 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>A live Spectre.Console display (files done/total, rows, throughput) when attached to a terminal.</summary>
+    private static async Task<(DiscoverResult, RunSummary)> RunWithLiveProgressAsync(PipelineRunner runner, RunOptions options, CancellationToken cancellationToken)
+    {
+        (DiscoverResult, RunSummary) result = default;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask("discovering...", maxValue: 1);
+                var started = DateTime.UtcNow;
+                var reporter = new DelegateProgress(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.FilesTotal);
+                    task.Value = p.FilesDone;
+                    var seconds = Math.Max(0.001, (DateTime.UtcNow - started).TotalSeconds);
+                    task.Description = $"files {p.FilesDone}/{p.FilesTotal} ({p.FilesFailed} not ok)  rows {p.RowsRead:N0}  {p.RowsRead / seconds:N0} rows/s";
+                });
+                result = await runner.RunAsync(options, reporter, cancellationToken).ConfigureAwait(false);
+                task.Value = task.MaxValue;
+            }).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Plain log lines (no terminal): one per finished file.</summary>
+    private sealed class LineProgress(TextWriter writer) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value)
+        {
+            if (value.CurrentFile is not null)
+            {
+                lock (writer)
+                {
+                    writer.WriteLine($"[{value.FilesDone}/{value.FilesTotal}] {value.CurrentFile}  rows so far: {value.RowsRead:N0}");
+                }
+            }
+        }
+    }
+
+    private sealed class DelegateProgress(Action<RunProgress> report) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value) => report(value);
     }
 }
