@@ -24,6 +24,9 @@ public sealed class PipelineDefinition
     /// <summary>Files processed at once.</summary>
     public int MaxParallelFiles { get; init; } = 2;
 
+    /// <summary>Largest number of bytes one .gz or .zip file may expand to (all entries together); past it the file is quarantined.</summary>
+    public long MaxUncompressedBytes { get; init; } = 20L * 1024 * 1024 * 1024;
+
     /// <summary>Output compression.</summary>
     public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
 }

@@ -60,10 +60,19 @@ public static partial class PipelineDefinitionLoader
         }
 
         var maxParallel = 2;
+        var maxUncompressed = 20L * 1024 * 1024 * 1024;
         var compression = ParquetCompression.Snappy;
         if (Get(root, "options") is YamlMappingNode options)
         {
-            ctx.Known(options, "max_parallel_files", "compression");
+            ctx.Known(options, "max_parallel_files", "compression", "max_uncompressed_bytes");
+            if (ctx.OptionalString(options, "max_uncompressed_bytes") is { } mu)
+            {
+                if (!TryParseSize(mu, out maxUncompressed))
+                {
+                    ctx.Problem(Get(options, "max_uncompressed_bytes")!, $"max_uncompressed_bytes '{mu}' must be a positive size such as 500000, 512MB or 20GB");
+                }
+            }
+
             if (ctx.OptionalString(options, "max_parallel_files") is { } mp)
             {
                 if (!int.TryParse(mp, CultureInfo.InvariantCulture, out maxParallel) || maxParallel is < 1 or > 64)
@@ -121,6 +130,7 @@ public static partial class PipelineDefinitionLoader
             SourcePath = path,
             Datasets = datasets,
             MaxParallelFiles = maxParallel,
+            MaxUncompressedBytes = maxUncompressed,
             Compression = compression,
             Version = ComputeVersion(root),
         };
@@ -466,6 +476,30 @@ public static partial class PipelineDefinitionLoader
                 sb.Append('}');
                 break;
         }
+    }
+
+    private static bool TryParseSize(string text, out long bytes)
+    {
+        var t = text.Trim().ToUpperInvariant();
+        long unit = 1;
+        foreach (var (suffix, size) in new[] { ("GB", 1L << 30), ("MB", 1L << 20), ("KB", 1L << 10), ("B", 1L) })
+        {
+            if (t.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                unit = size;
+                t = t[..^suffix.Length].TrimEnd();
+                break;
+            }
+        }
+
+        bytes = 0;
+        if (!long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0 || n > long.MaxValue / unit)
+        {
+            return false;
+        }
+
+        bytes = n * unit;
+        return true;
     }
 
     private static T Bad<T>(Ctx ctx, YamlNode node, string message, T fallback)

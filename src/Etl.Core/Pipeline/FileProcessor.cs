@@ -20,8 +20,8 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
 
     private const int BatchRows = 8192;
 
-    /// <summary>Largest total uncompressed size of a zip's entries, against zip bombs.</summary>
-    public long MaxZipBytes { get; init; } = 20L * 1024 * 1024 * 1024;
+    /// <summary>Largest total uncompressed size of one landed .gz or .zip (all entries), against decompression bombs.</summary>
+    public long MaxZipBytes => definition.MaxUncompressedBytes;
 
     public async Task<FileResult> ProcessAsync(ProcessFileRequest request, ManifestRecord? previous, CancellationToken cancellationToken)
     {
@@ -116,7 +116,11 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
             }
             else if (key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
             {
-                await ReadCsvAsync(state, new GZipStream(raw, CompressionMode.Decompress), key, cancellationToken).ConfigureAwait(false);
+                var gz = new ExpansionLimitStream(new GZipStream(raw, CompressionMode.Decompress), new ExpansionBudget(MaxZipBytes), key);
+                await using (gz.ConfigureAwait(false))
+                {
+                    await ReadCsvAsync(state, gz, key, cancellationToken).ConfigureAwait(false);
+                }
             }
             else
             {
@@ -143,6 +147,9 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
             using var zip = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
             long total = 0;
             var any = false;
+
+            // Declared sizes are checked first (cheap); the actual bytes are counted too, since headers can lie.
+            var budget = new ExpansionBudget(MaxZipBytes);
             foreach (var entry in zip.Entries)
             {
                 if (entry.FullName.EndsWith('/'))
@@ -167,7 +174,12 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 }
 
                 any = true;
-                await ReadCsvAsync(state, entry.Open(), state.Request.File.Key + "!" + entry.FullName, cancellationToken).ConfigureAwait(false);
+                var part = state.Request.File.Key + "!" + entry.FullName;
+                var limited = new ExpansionLimitStream(entry.Open(), budget, part);
+                await using (limited.ConfigureAwait(false))
+                {
+                    await ReadCsvAsync(state, limited, part, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             if (!any)

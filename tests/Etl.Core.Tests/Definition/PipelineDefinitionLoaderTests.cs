@@ -140,6 +140,21 @@ public sealed class PipelineDefinitionLoaderTests
         ex.Problems.ShouldHaveSingleItem().ShouldContain("'format' applies to date and timestamp columns");
     }
 
+    [Theory]
+    [InlineData("512MB", 512L << 20)]
+    [InlineData("20GB", 20L << 30)]
+    [InlineData("4096", 4096L)]
+    public void Parse_MaxUncompressedBytes_AcceptsSizes(string text, long expected) =>
+        PipelineDefinitionLoader.Parse(Valid + $"\noptions: {{ max_uncompressed_bytes: {text} }}\n", Path).MaxUncompressedBytes.ShouldBe(expected);
+
+    [Fact]
+    public void Parse_MaxUncompressedBytesNotASize_NamesLineAndFix()
+    {
+        var ex = Should.Throw<PipelineDefinitionException>(() => PipelineDefinitionLoader.Parse(Valid + "\noptions: { max_uncompressed_bytes: lots }\n", Path));
+
+        ex.Problems.ShouldHaveSingleItem().ShouldContain("such as 500000, 512MB or 20GB");
+    }
+
     [Fact]
     public void Load_MissingFile_SaysHowToCreateOne()
     {

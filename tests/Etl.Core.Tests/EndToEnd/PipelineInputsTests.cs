@@ -259,10 +259,50 @@ public sealed class PipelineInputsTests : IDisposable
         (await DuckDb.ScalarAsync($"SELECT count(DISTINCT id) FROM read_parquet({Glob})")).ShouldBe("600000");
     }
 
+    [Fact]
+    public async Task Run_GzipExpandingPastLimit_QuarantinedAsBomb()
+    {
+        Define(options: "options: { max_uncompressed_bytes: 4KB }");
+        var sb = new StringBuilder("id;day;country\n");
+        for (var i = 0; i < 2000; i++)
+        {
+            sb.Append(i).Append(";2024-01-01;Chad\n");
+        }
+
+        Land("s1/big.csv.gz", Gzip(sb.ToString()));
+        Land("s1/small.csv.gz", Gzip("id;day;country\n1;2024-01-01;Chad\n"));
+
+        var summary = await RunAsync();
+
+        summary.FilesSucceeded.ShouldBe(1);
+        summary.FilesQuarantined.ShouldBe(1);
+        Sidecar("s1/big.csv.gz").GetProperty("reason").GetString().ShouldNotBeNull().ShouldContain("decompression bomb");
+        Directory.GetFiles(Path.Combine(Lake, "processed"), "*.parquet", SearchOption.AllDirectories).ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public async Task Run_ZipExpandingPastLimit_Quarantined()
+    {
+        Define(options: "options: { max_uncompressed_bytes: 4KB }");
+        var sb = new StringBuilder("id;day;country\n");
+        for (var i = 0; i < 2000; i++)
+        {
+            sb.Append(i).Append(";2024-01-01;Chad\n");
+        }
+
+        Land("s1/big.csv.zip", Zip(("a.csv", sb.ToString())));
+
+        var summary = await RunAsync();
+
+        summary.FilesQuarantined.ShouldBe(1);
+        summary.Files[0].Error.ShouldNotBeNull().ShouldContain("bomb");
+        Directory.Exists(Path.Combine(Lake, "processed")).ShouldBeFalse();
+    }
+
     public void Dispose() => _dir.Dispose();
 
-    private void Define(string extra = "rescue", string bad = "reject") =>
-        File.WriteAllText(_dir.Combine("pipeline.yaml"), Yaml.Replace("EXTRA", extra, StringComparison.Ordinal).Replace("BAD", bad, StringComparison.Ordinal));
+    private void Define(string extra = "rescue", string bad = "reject", string options = "") =>
+        File.WriteAllText(_dir.Combine("pipeline.yaml"), Yaml.Replace("EXTRA", extra, StringComparison.Ordinal).Replace("BAD", bad, StringComparison.Ordinal) + "\n" + options + "\n");
 
     private async Task<RunSummary> RunAsync(RunOptions? options = null)
     {
@@ -298,6 +338,17 @@ public sealed class PipelineInputsTests : IDisposable
         var path = Path.Combine(Lake, "landing", key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, content);
+    }
+
+    private static byte[] Gzip(string text)
+    {
+        using var ms = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gz.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return ms.ToArray();
     }
 
     private static byte[] Zip(params (string Name, string Text)[] entries)
