@@ -62,19 +62,19 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 : "Fix the file at that line and drop it again.");
             var reason = ex is InvalidDataException ? $"Cannot decompress {file.Key}: {ex.Message}" : ex.Message;
             await QuarantineAsync(state, reason, fix, q?.Missing, q?.Found, line, cancellationToken).ConfigureAwait(false);
-            return new FileResult(file, FileStatus.Quarantined, state.RowsRead, 0, 0, new Dictionary<string, long>(), [], 0,
+            return new FileResult(file, FileStatus.Quarantined, state.RowsRead, 0, 0, Unwritten(state, "file_quarantined"), [], 0,
                 sw.Elapsed.TotalMilliseconds, $"{reason} {fix}");
         }
         catch (EtlException ex) when (ex is not PipelineDefinitionException)
         {
             await state.AbandonAsync().ConfigureAwait(false);
-            return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, new Dictionary<string, long>(), [], 0,
+            return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, Unwritten(state, "file_failed"), [], 0,
                 sw.Elapsed.TotalMilliseconds, ex.Message, ex.IsTransient);
         }
         catch (IOException ex)
         {
             await state.AbandonAsync().ConfigureAwait(false);
-            return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, new Dictionary<string, long>(), [], 0,
+            return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, Unwritten(state, "file_failed"), [], 0,
                 sw.Elapsed.TotalMilliseconds, $"I/O error on {file.Key}: {ex.Message}", IsTransient: true);
         }
     }
@@ -91,6 +91,13 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
 
         throw new PipelineDefinitionException(definition.SourcePath, [$"dataset '{name}' is not in the definition any more"]);
     }
+
+    /// <summary>
+    /// Rows read from a file that is quarantined or failed are written nowhere; they are counted under a named reason so
+    /// that read = written + rejected + filtered holds for every file in the manifest, not only for the ones that succeeded.
+    /// </summary>
+    private static Dictionary<string, long> Unwritten(FileState state, string reason) =>
+        state.RowsRead == 0 ? [] : new Dictionary<string, long>(StringComparer.Ordinal) { [reason] = state.RowsRead };
 
     private static Dictionary<string, string> CapturesOf(DatasetDefinition ds, string key)
     {
