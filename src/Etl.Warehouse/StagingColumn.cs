@@ -1,0 +1,40 @@
+using Etl.Parquet;
+
+namespace Etl.Warehouse;
+
+/// <summary>How one Parquet field is staged in PostgreSQL and read back as its warehouse type.</summary>
+internal sealed record StagingColumn(ParquetField Field, int Index)
+{
+    /// <summary>Decimals above 28 digits do not fit System.Decimal: they are staged as unscaled integers and scaled in SQL.</summary>
+    public bool WideDecimal => Field.Type == ParquetType.Decimal && Field.Precision > 28;
+
+    /// <summary>Column type in the warehouse tables.</summary>
+    public string WarehouseType => Field.Type switch
+    {
+        ParquetType.Boolean => "boolean",
+        ParquetType.Int32 => "integer",
+        ParquetType.Int64 => "bigint",
+        ParquetType.Double => "double precision",
+        ParquetType.Date => "date",
+        ParquetType.Timestamp => Field.IsAdjustedToUtc ? "timestamptz" : "timestamp",
+        ParquetType.Decimal => $"numeric({Field.Precision},{Field.Scale})",
+        ParquetType.String => "text",
+        _ => throw new WarehouseException($"Column '{Field.Name}' has type {Field.Type}, which the warehouse cannot store."),
+    };
+
+    /// <summary>Column type in the staging table.</summary>
+    public string StagingType => WideDecimal ? "numeric" : WarehouseType;
+
+    /// <summary>SQL reading this column from staging alias <paramref name="alias"/> as its warehouse type.</summary>
+    public string Read(string alias)
+    {
+        var col = alias + "." + Identifiers.Q(Field.Name);
+        if (!WideDecimal)
+        {
+            return col;
+        }
+
+        var factor = Field.Scale == 0 ? "1" : "0." + new string('0', Field.Scale - 1) + "1";
+        return $"({col} * {factor})::{WarehouseType}";
+    }
+}
