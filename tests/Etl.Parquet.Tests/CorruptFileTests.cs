@@ -69,6 +69,29 @@ public sealed class CorruptFileTests
         }
     }
 
+    [Theory]
+    [InlineData(ParquetCompression.Uncompressed)]
+    [InlineData(ParquetCompression.Gzip)]
+    public void ReadAll_FlippedBytesOtherCodecs_OnlyFormatExceptions(ParquetCompression codec)
+    {
+        var good = RoundTripTests.Write(
+            [TestBatches.Build(300, Nulls.Alternating)],
+            new ParquetWriterOptions { Compression = codec, RowGroupMaxRows = 120, PageSizeBytes = 1024 });
+        var random = new Random(777 + (int)codec);
+        for (var i = 0; i < 300; i++)
+        {
+            var bytes = (byte[])good.Clone();
+            bytes[random.Next(bytes.Length)] ^= (byte)(1 + random.Next(255));
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var ex = Record.Exception(() => ReadEverything(bytes));
+            (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBeLessThan(200_000_000, $"{codec} iteration {i}");
+            if (ex is not null)
+            {
+                ex.ShouldBeOfType<ParquetFormatException>($"{codec} iteration {i}: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+    }
+
     private static void ReadEverything(byte[] bytes)
     {
         using var reader = ParquetFileReader.Open(new MemoryStream(bytes));
