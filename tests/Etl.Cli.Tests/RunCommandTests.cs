@@ -25,15 +25,15 @@ public sealed class RunCommandTests : IDisposable
     {
         var (_, stdout, _) = await InvokeAsync("run", "--config", _dir.Combine("pipeline.yaml"), "--json");
         using var doc = JsonDocument.Parse(stdout);
-        doc.RootElement.GetProperty("rowsRead").GetInt64().ShouldBe(13);
-        doc.RootElement.GetProperty("rowsWritten").GetInt64().ShouldBe(11);
+        doc.RootElement.GetProperty("rowsRead").GetInt64().ShouldBe(16);
+        doc.RootElement.GetProperty("rowsWritten").GetInt64().ShouldBe(14);
         doc.RootElement.GetProperty("rowsRejected").GetInt64().ShouldBe(2);
 
         var (code, again, _) = await InvokeAsync("run", "--config", _dir.Combine("pipeline.yaml"));
 
         code.ShouldBe(0);
         again.ShouldContain("Nothing new");
-        (await DuckDb.ScalarAsync($"SELECT count(*) FROM read_parquet({DuckDb.Literal(_dir.Combine("lake", "processed", "**", "*.parquet"))})")).ShouldBe("11");
+        (await DuckDb.ScalarAsync($"SELECT count(*) FROM read_parquet({DuckDb.Literal(_dir.Combine("lake", "processed", "**", "*.parquet"))})")).ShouldBe("14");
     }
 
     [Fact]

@@ -14,10 +14,13 @@ internal static class GenerateCommand
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same file.", DefaultValueFactory = _ => 1 };
         var bad = new Option<double>("--bad-rows") { Description = "Share of rows (0..1) with an unparseable number or date." };
         var drop = new Option<string?>("--drop-column") { Description = "Leave this column out (e.g. \"Order Date\") to make a file a pipeline must quarantine." };
-        var extra = new Option<string?>("--extra-column") { Description = "Add a column with this name." };
-        var command = new Command("generate", "Write CSV test data shaped like the public 2-million-row \"Sales Records\" file.")
+        var extra = new Option<string?>("--extra-column") { Description = "Add a column with this name (sales-records shape)." };
+        var shape = new Option<string>("--shape") { Description = "sales-records, or partner-sales (a monthly partner file).", DefaultValueFactory = _ => "sales-records" };
+        var layout = new Option<string>("--layout") { Description = "partner-sales: layout a or b (b has other header names, another order and an extra column).", DefaultValueFactory = _ => "a" };
+        var month = new Option<string>("--month") { Description = "partner-sales: the month of the orders, yyyy-MM.", DefaultValueFactory = _ => "2024-01" };
+        var command = new Command("generate", "Write CSV test data: the public 2-million-row \"Sales Records\" shape, or monthly partner sales files.")
         {
-            output, rows, seed, bad, drop, extra,
+            output, rows, seed, bad, drop, extra, shape, layout, month,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -30,6 +33,33 @@ internal static class GenerateCommand
             }
 
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var shapeName = result.GetValue(shape);
+            if (shapeName == "partner-sales")
+            {
+                if (!DateOnly.TryParseExact(result.GetValue(month) + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var m)
+                    || result.GetValue(layout) is not ("a" or "b"))
+                {
+                    await stderr.WriteLineAsync("partner-sales needs --month yyyy-MM (e.g. 2024-01) and --layout a or b.").ConfigureAwait(false);
+                    return ExitCodes.ConfigurationError;
+                }
+
+                var partner = new PartnerSalesOptions((int)result.GetValue(rows), result.GetValue(layout)![0], m, result.GetValue(seed), badRate, result.GetValue(drop));
+                var pf = File.Create(path);
+                await using (pf.ConfigureAwait(false))
+                {
+                    await PartnerSalesGenerator.WriteAsync(pf, partner, cancellationToken).ConfigureAwait(false);
+                }
+
+                await stdout.WriteLineAsync($"wrote {partner.Rows:N0} rows to {path}").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            if (shapeName != "sales-records")
+            {
+                await stderr.WriteLineAsync($"Unknown --shape '{shapeName}'; use sales-records or partner-sales.").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
             var options = new SalesRecordsOptions(result.GetValue(rows), result.GetValue(seed), badRate, result.GetValue(drop), result.GetValue(extra));
             var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
