@@ -61,6 +61,18 @@ public sealed class DecimalEdgeTests : IDisposable
         physicalByName["d18"].ShouldBe("INT64");
         physicalByName["d19"].ShouldBe("FIXED_LEN_BYTE_ARRAY");
         physicalByName["d38"].ShouldBe("FIXED_LEN_BYTE_ARRAY");
+        var stats = await DuckDb.QueryAsync($"SELECT path_in_schema, stats_min_value, stats_max_value, stats_null_count FROM parquet_metadata({DuckDb.Literal(path)})");
+        foreach (var row in stats.Rows)
+        {
+            var name = row["path_in_schema"].GetString()!;
+            var p = int.Parse(name[1..], System.Globalization.CultureInfo.InvariantCulture);
+            var scale = Math.Min(p - 1, 3);
+            var values = Enumerable.Range(0, rows).Where(r => r != 5).Select(r => TestBatches.Decimal(r, p)).ToList();
+            row["stats_min_value"].GetString().ShouldBe(TestBatches.FormatDecimal(values.Min(), scale), name);
+            row["stats_max_value"].GetString().ShouldBe(TestBatches.FormatDecimal(values.Max(), scale), name);
+            row["stats_null_count"].GetString().ShouldBe("1", name);
+        }
+
         var select = string.Join(", ", s_precisions.Select(p => $"d{p}::VARCHAR AS d{p}"));
         var result = await DuckDb.QueryAsync($"SELECT {select} FROM read_parquet({DuckDb.Literal(path)})");
         for (var c = 0; c < s_precisions.Length; c++)
