@@ -19,8 +19,21 @@ internal static class ModelRunner
         for (var i = models.Count - 1; i >= 0; i--)
         {
             var q = "analytics." + Identifiers.Q(models[i].Name);
-            await Migrations.ExecAsync(conn, $"DROP VIEW IF EXISTS {q} CASCADE", ct).ConfigureAwait(false);
-            await Migrations.ExecAsync(conn, $"DROP TABLE IF EXISTS {q} CASCADE", ct).ConfigureAwait(false);
+            var kind = new NpgsqlCommand("SELECT c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'analytics' AND c.relname = $1", conn);
+            await using var kindScope = kind.ConfigureAwait(false);
+            kind.Parameters.Add(new NpgsqlParameter { Value = models[i].Name });
+            var relkind = await kind.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+            var drop = relkind switch
+            {
+                "v" => $"DROP VIEW {q} CASCADE",
+                "m" => $"DROP MATERIALIZED VIEW {q} CASCADE",
+                "r" or "p" => $"DROP TABLE {q} CASCADE",
+                _ => null,
+            };
+            if (drop is not null)
+            {
+                await Migrations.ExecAsync(conn, drop, ct).ConfigureAwait(false);
+            }
         }
 
         foreach (var m in models)
