@@ -1,6 +1,9 @@
 namespace Etl.Storage.Local;
 
-/// <summary>A lock file holding the lease id and its expiry.</summary>
+/// <summary>
+/// A lock file holding the lease id and its expiry. Renew and release hold the same per-key guard as a takeover,
+/// so neither can overwrite or delete a lock another holder has just taken.
+/// </summary>
 internal sealed class LocalLease(LocalObjectStore store, string key, string path, string leaseId, TimeSpan duration) : IObjectLease
 {
     private bool _released;
@@ -9,31 +12,53 @@ internal sealed class LocalLease(LocalObjectStore store, string key, string path
 
     public string LeaseId => leaseId;
 
-    public Task RenewAsync(CancellationToken cancellationToken = default)
+    public async Task RenewAsync(CancellationToken cancellationToken = default)
     {
-        if (!File.Exists(path) || !File.ReadAllText(path).StartsWith(leaseId, StringComparison.Ordinal))
+        var guard = await store.OpenGuardAsync(key, cancellationToken).ConfigureAwait(false);
+        await using (guard.ConfigureAwait(false))
         {
-            throw new LeaseLostException($"Lease '{key}' in {store.Description} was lost (expired and taken over).", key);
-        }
+            if (!IsMine())
+            {
+                throw new LeaseLostException($"Lease '{key}' in {store.Description} was lost (expired and taken over). Stop work and retry the run later.", key);
+            }
 
-        var content = $"{leaseId}\n{DateTimeOffset.UtcNow.Add(duration).ToUnixTimeMilliseconds()}\n";
-        File.WriteAllText(path, content);
-        return Task.CompletedTask;
+            // Write beside and rename over, so a reader never sees a half-written lock file.
+            var content = System.Text.Encoding.UTF8.GetBytes($"{leaseId}\n{DateTimeOffset.UtcNow.Add(duration).ToUnixTimeMilliseconds()}\n");
+            var temp = store.NewTempPath();
+            await File.WriteAllBytesAsync(temp, content, cancellationToken).ConfigureAwait(false);
+            File.Move(temp, path, overwrite: true);
+        }
     }
 
-    public Task ReleaseAsync(CancellationToken cancellationToken = default)
+    public async Task ReleaseAsync(CancellationToken cancellationToken = default)
     {
-        if (!_released)
+        if (_released)
         {
-            _released = true;
-            if (File.Exists(path) && File.ReadAllText(path).StartsWith(leaseId, StringComparison.Ordinal))
+            return;
+        }
+
+        _released = true;
+        var guard = await store.OpenGuardAsync(key, cancellationToken).ConfigureAwait(false);
+        await using (guard.ConfigureAwait(false))
+        {
+            if (IsMine())
             {
                 File.Delete(path);
             }
         }
-
-        return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync() => await ReleaseAsync().ConfigureAwait(false);
+
+    private bool IsMine()
+    {
+        try
+        {
+            return File.ReadAllText(path).StartsWith(leaseId, StringComparison.Ordinal);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+    }
 }

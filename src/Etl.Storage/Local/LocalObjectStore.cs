@@ -160,25 +160,80 @@ public sealed class LocalObjectStore : IObjectStore
             return new LocalLease(this, key, path, leaseId, duration);
         }
 
-        // Someone holds it: take it over only if it expired, by atomically renaming the stale file away first.
+        // Someone holds it: take it over only if it expired. Takers serialize on a guard file held with an exclusive
+        // OS lock (flock on Unix; released by the kernel if the holder dies), re-check expiry under the guard, then
+        // delete and create-exclusive. Renaming the stale file away without a guard is not safe: a slow taker could
+        // move a lock that a faster taker had just created.
         if (!IsExpired(path))
         {
             return null;
         }
 
-        var stale = path + ".stale-" + leaseId;
+        var guard = TryOpenGuard(key);
+        if (guard is null)
+        {
+            return null; // another taker is taking it over right now
+        }
+
+        await using (guard.ConfigureAwait(false))
+        {
+            if (!IsExpired(path))
+            {
+                return null;
+            }
+
+            try
+            {
+                File.Delete(path);
+            }
+            catch (FileNotFoundException)
+            {
+                // released meanwhile: fine, create below
+            }
+
+            return TryCreateExclusive(path, content) ? new LocalLease(this, key, path, leaseId, duration) : null;
+        }
+    }
+
+    /// <summary>Opens the per-key guard file with an exclusive OS lock, or returns null when someone else holds it.</summary>
+    internal FileStream? TryOpenGuard(string key)
+    {
+        var guardDir = Path.Combine(_root, TempFolder, "locks");
+        Directory.CreateDirectory(guardDir);
+        var guardPath = Path.Combine(guardDir, Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))));
         try
         {
-            File.Move(path, stale);
+            return new FileStream(guardPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException)
         {
-            return null; // another taker won the race
+            return null;
         }
+    }
 
-        File.Delete(stale);
-        await Task.Yield();
-        return TryCreateExclusive(path, content) ? new LocalLease(this, key, path, leaseId, duration) : null;
+    /// <summary>Waits (briefly) for the per-key guard; used by renew and release, which must not race a takeover.</summary>
+    internal async Task<FileStream> OpenGuardAsync(string key, CancellationToken cancellationToken)
+    {
+        var delay = 5;
+        while (true)
+        {
+            var guard = TryOpenGuard(key);
+            if (guard is not null)
+            {
+                return guard;
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = Math.Min(delay * 2, 100);
+        }
+    }
+
+    /// <summary>A fresh path in the temp folder (ignored by listing), on the same file system as the root.</summary>
+    internal string NewTempPath()
+    {
+        var tempDir = Path.Combine(_root, TempFolder);
+        Directory.CreateDirectory(tempDir);
+        return Path.Combine(tempDir, Guid.NewGuid().ToString("N"));
     }
 
     internal string PathOf(string key)
@@ -213,8 +268,14 @@ public sealed class LocalObjectStore : IObjectStore
         try
         {
             var lines = File.ReadAllLines(path);
-            return lines.Length < 2 || !long.TryParse(lines[1], System.Globalization.CultureInfo.InvariantCulture, out var expires)
-                || DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > expires;
+            if (lines.Length >= 2 && long.TryParse(lines[1], System.Globalization.CultureInfo.InvariantCulture, out var expires))
+            {
+                return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > expires;
+            }
+
+            // Unreadable content: either being written this instant by a new holder, or left by a crashed one.
+            // Only the second is old.
+            return DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > TimeSpan.FromSeconds(30);
         }
         catch (FileNotFoundException)
         {
