@@ -56,9 +56,9 @@ internal sealed class LocalLease(LocalObjectStore store, string key, string path
         {
             return File.ReadAllText(path).StartsWith(leaseId, StringComparison.Ordinal);
         }
-        catch (FileNotFoundException)
+        catch (IOException)
         {
-            return false;
+            return false; // gone (FileNotFoundException) or being created by another holder
         }
     }
 }

@@ -250,17 +250,26 @@ public sealed class LocalObjectStore : IObjectStore
 
     internal static bool TryCreateExclusive(string path, byte[] content)
     {
+        FileStream fs;
         try
         {
-            using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            fs.Write(content);
-            fs.Flush(flushToDisk: true);
-            return true;
+            // Share everything: readers judging expiry must not trip over an OS lock while the content is written;
+            // a half-written file reads as "not expired" (see IsExpired).
+            fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException ex) when (ex is not DirectoryNotFoundException and not PathTooLongException)
         {
+            // O_EXCL failed: it existed at that instant (it may be gone again already, deleted by a takeover).
             return false;
         }
+
+        using (fs)
+        {
+            fs.Write(content);
+            fs.Flush(flushToDisk: true);
+        }
+
+        return true;
     }
 
     private static bool IsExpired(string path)
@@ -280,6 +289,10 @@ public sealed class LocalObjectStore : IObjectStore
         catch (FileNotFoundException)
         {
             return true;
+        }
+        catch (IOException)
+        {
+            return false; // busy: someone is writing it right now, so it is alive
         }
     }
 
