@@ -65,6 +65,38 @@ public sealed class LocalLeaseRaceTests : IDisposable
         (await ListKeys()).ShouldBe(["_meta/r.lease"], "guard and temp files stay out of listings");
     }
 
+    [Fact]
+    public async Task IfMatch_ManyWritersOfSameVersion_ExactlyOneWinsEveryRound()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var etag = await _store.PutAsync("state/watermark.json", "v0"u8.ToArray(), cancellationToken: ct);
+        for (var round = 0; round < 50; round++)
+        {
+            using var start = new ManualResetEventSlim();
+            var writers = Enumerable.Range(0, 4)
+                .Select(i => Task.Run(async () =>
+                {
+                    start.Wait(ct);
+                    try
+                    {
+                        return await _store.PutAsync("state/watermark.json", System.Text.Encoding.UTF8.GetBytes($"r{round}w{i}"), WriteCondition.IfMatch(etag), ct);
+                    }
+                    catch (PreconditionFailedException)
+                    {
+                        return null;
+                    }
+                }))
+                .ToArray();
+            start.Set();
+            var results = await Task.WhenAll(writers);
+
+            var winners = results.Where(r => r is not null).ToArray();
+            winners.Length.ShouldBe(1, $"round {round}");
+            etag = winners[0]!;
+            (await _store.GetInfoAsync("state/watermark.json", ct))!.ETag.ShouldBe(etag);
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private async Task<List<string>> ListKeys()

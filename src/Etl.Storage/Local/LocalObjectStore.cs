@@ -320,10 +320,6 @@ public sealed class LocalObjectStore : IObjectStore
             }
         }
 
-        public static void Set(string path, string etag)
-        {
-            var file = new FileInfo(path);
-            s_cache[path] = (file.Length, file.LastWriteTimeUtc, etag);
-        }
+        public static void Set(string path, long size, DateTime modified, string etag) => s_cache[path] = (size, modified, etag);
     }
 }

@@ -39,6 +39,11 @@ internal sealed class LocalWriteStream(LocalObjectStore store, string key, strin
         await _file.DisposeAsync().ConfigureAwait(false);
         var etag = Convert.ToHexStringLower(_hash.GetHashAndReset().AsSpan(0, 16));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+
+        // Rename keeps the inode, so the published file has exactly this size and mtime: cache the ETag under them,
+        // not under whatever a concurrent writer may have put at the path by the time we look.
+        var written = new FileInfo(tempPath);
+        var (size, modified) = (written.Length, written.LastWriteTimeUtc);
         switch (condition.Kind)
         {
             case WriteConditionKind.IfNotExists:
@@ -51,21 +56,27 @@ internal sealed class LocalWriteStream(LocalObjectStore store, string key, strin
                 File.Delete(tempPath);
                 break;
             case WriteConditionKind.IfMatch:
-                var current = await store.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
-                if (current is null || current.ETag != condition.ETag)
+                // Check and replace under the per-key guard, so two if-match writers of the same version cannot both win.
+                var guard = await store.OpenGuardAsync(key, cancellationToken).ConfigureAwait(false);
+                await using (guard.ConfigureAwait(false))
                 {
-                    File.Delete(tempPath);
-                    throw new PreconditionFailedException($"Object '{key}' in {store.Description} changed (ETag is {current?.ETag ?? "none"}, expected {condition.ETag}); write refused.", key);
+                    var current = await store.GetInfoAsync(key, cancellationToken).ConfigureAwait(false);
+                    if (current is null || current.ETag != condition.ETag)
+                    {
+                        File.Delete(tempPath);
+                        throw new PreconditionFailedException($"Object '{key}' in {store.Description} changed (ETag is {current?.ETag ?? "none"}, expected {condition.ETag}); write refused. Re-read it and retry.", key);
+                    }
+
+                    File.Move(tempPath, path, overwrite: true);
                 }
 
-                File.Move(tempPath, path, overwrite: true);
                 break;
             default:
                 File.Move(tempPath, path, overwrite: true);
                 break;
         }
 
-        LocalObjectStore.ETagCache.Set(path, etag);
+        LocalObjectStore.ETagCache.Set(path, size, modified, etag);
         _committed = true;
         return etag;
     }
