@@ -16,7 +16,8 @@ public sealed class WarehouseLoader : IAsyncDisposable
     public WarehouseLoader(WarehouseOptions options)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        _dataSource = NpgsqlDataSource.Create(options.ResolveConnectionString());
+        var builder = new NpgsqlConnectionStringBuilder(options.ResolveConnectionString()) { CommandTimeout = options.CommandTimeoutSeconds };
+        _dataSource = NpgsqlDataSource.Create(builder);
     }
 
     /// <summary>Applies pending migrations (under an advisory lock). Returns the versions applied.</summary>

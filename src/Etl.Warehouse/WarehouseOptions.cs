@@ -9,6 +9,9 @@ public sealed class WarehouseOptions
     /// <summary>Npgsql connection string (TLS settings such as SSL Mode / Root Certificate are passed through as given).</summary>
     public string? ConnectionString { get; init; }
 
+    /// <summary>Timeout of each statement (merges of millions of rows take minutes); overrides the connection string's Command Timeout.</summary>
+    public int CommandTimeoutSeconds { get; init; } = 3600;
+
     /// <summary>Rows per binary COPY flush check for cancellation.</summary>
     public int CancellationCheckRows { get; init; } = 65536;
 
