@@ -68,17 +68,7 @@ public sealed class ParquetFileReader : IDisposable
     /// <summary>Opens a file from a seekable, readable stream and reads its footer.</summary>
     public static ParquetFileReader Open(Stream stream, bool leaveOpen = false)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanSeek || !stream.CanRead)
-        {
-            throw new ArgumentException("ParquetFileReader needs a readable, seekable stream.", nameof(stream));
-        }
-
-        var length = stream.Length;
-        if (length < 12)
-        {
-            throw new ParquetFormatException($"Not a Parquet file: it is {length} bytes long (at least 12 are needed for the magic bytes and footer).");
-        }
+        var length = CheckStream(stream);
 
         Span<byte> tail = stackalloc byte[8];
         ReadAt(stream, length - 8, tail);
@@ -94,17 +84,7 @@ public sealed class ParquetFileReader : IDisposable
     /// <summary>Opens a file asynchronously from a seekable, readable stream.</summary>
     public static async Task<ParquetFileReader> OpenAsync(Stream stream, bool leaveOpen = false, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanSeek || !stream.CanRead)
-        {
-            throw new ArgumentException("ParquetFileReader needs a readable, seekable stream.", nameof(stream));
-        }
-
-        var length = stream.Length;
-        if (length < 12)
-        {
-            throw new ParquetFormatException($"Not a Parquet file: it is {length} bytes long (at least 12 are needed for the magic bytes and footer).");
-        }
+        var length = CheckStream(stream);
 
         var tail = new byte[8];
         await ReadAtAsync(stream, length - 8, tail, cancellationToken).ConfigureAwait(false);
@@ -179,6 +159,23 @@ public sealed class ParquetFileReader : IDisposable
         {
             _stream.Dispose();
         }
+    }
+
+    private static long CheckStream(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek || !stream.CanRead)
+        {
+            throw new ArgumentException("ParquetFileReader needs a readable, seekable stream.", nameof(stream));
+        }
+
+        var length = stream.Length;
+        if (length < 12)
+        {
+            throw new ParquetFormatException($"Not a Parquet file: it is {length} bytes long (at least 12 are needed for the magic bytes and footer).");
+        }
+
+        return length;
     }
 
     private static (int Length, long Start) CheckTail(ReadOnlySpan<byte> tail, long fileLength)

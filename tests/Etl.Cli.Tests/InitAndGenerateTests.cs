@@ -57,11 +57,5 @@ public sealed class InitAndGenerateTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task<(int Code, string Stdout, string Stderr)> InvokeAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await Program.BuildRoot(stdout, stderr).Parse(args).InvokeAsync();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> InvokeAsync(params string[] args) => Cli.InvokeAsync(args);
 }

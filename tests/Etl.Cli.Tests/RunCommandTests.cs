@@ -61,13 +61,7 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static async Task<(int Code, string Stdout, string Stderr)> InvokeAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await Program.BuildRoot(stdout, stderr).Parse(args).InvokeAsync();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> InvokeAsync(params string[] args) => Cli.InvokeAsync(args);
 
     private static void CopyDirectory(string from, string to)
     {
