@@ -50,7 +50,8 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
             }
 
             return new FileResult(file, FileStatus.Succeeded, state.RowsRead, state.RowsWritten, state.RowsRejected,
-                new Dictionary<string, long>(), outputs.Order(StringComparer.Ordinal).ToList(), state.BytesWritten, sw.Elapsed.TotalMilliseconds);
+                new Dictionary<string, long>(), outputs.Order(StringComparer.Ordinal).ToList(), state.BytesWritten, sw.Elapsed.TotalMilliseconds,
+                Parts: state.Parts.Count > 0 ? state.Parts : null);
         }
         catch (Exception ex) when (ex is QuarantineException or CsvFormatException or InvalidDataException)
         {
@@ -183,10 +184,14 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 any = true;
                 var part = state.Request.File.Key + "!" + entry.FullName;
                 var limited = new ExpansionLimitStream(entry.Open(), budget, part);
+                var (read, written, rejected) = (state.RowsRead, state.RowsWritten, state.RowsRejected);
                 await using (limited.ConfigureAwait(false))
                 {
                     await ReadCsvAsync(state, limited, part, cancellationToken).ConfigureAwait(false);
                 }
+
+                // Each CSV flushes its last batch before the next starts, so these deltas are exactly its own rows.
+                state.Parts.Add(new FilePartResult(entry.FullName, state.RowsRead - read, state.RowsWritten - written, state.RowsRejected - rejected));
             }
 
             if (!any)

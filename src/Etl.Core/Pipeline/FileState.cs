@@ -59,6 +59,9 @@ internal sealed partial class FileProcessor
 
         public long RowsRead { get; set; }
 
+        /// <summary>Per-CSV counts when the file is a zip.</summary>
+        public List<FilePartResult> Parts { get; } = [];
+
         public long RowsWritten { get; private set; }
 
         public long RowsRejected { get; private set; }

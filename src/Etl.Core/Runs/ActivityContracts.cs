@@ -42,6 +42,7 @@ public enum FileStatus
 /// <param name="DurationMs">Processing time.</param>
 /// <param name="Error">For quarantined or failed files: what went wrong and what to do.</param>
 /// <param name="IsTransient">For failed files: whether a retry may succeed.</param>
+/// <param name="Parts">For a zip of CSVs: each inner file's own counts (they add up to the file's); null otherwise.</param>
 public sealed record FileResult(
     FileWorkItem File,
     FileStatus Status,
@@ -53,7 +54,15 @@ public sealed record FileResult(
     long BytesWritten,
     double DurationMs,
     string? Error = null,
-    bool IsTransient = false);
+    bool IsTransient = false,
+    IReadOnlyList<FilePartResult>? Parts = null);
+
+/// <summary>Counts of one CSV inside a zip.</summary>
+/// <param name="Name">Entry name inside the archive.</param>
+/// <param name="RowsRead">Data rows read.</param>
+/// <param name="RowsWritten">Rows written.</param>
+/// <param name="RowsRejected">Rows rejected.</param>
+public sealed record FilePartResult(string Name, long RowsRead, long RowsWritten, long RowsRejected);
 
 /// <summary>Input of the Commit activity.</summary>
 public sealed record CommitRequest(string Pipeline, string RunId, string PipelineVersion, DateTimeOffset StartedAt, IReadOnlyList<FileResult> Results);

@@ -119,6 +119,9 @@ public sealed class PipelineEndToEndTests : IDisposable
 
         summary.RowsWritten.ShouldBe(4);
         summary.FilesSucceeded.ShouldBe(2);
+        var zip = summary.Files.Single(f => f.File.Key.EndsWith(".zip", StringComparison.Ordinal));
+        zip.Parts.ShouldNotBeNull().Select(p => $"{p.Name}:{p.RowsRead}:{p.RowsWritten}:{p.RowsRejected}").ShouldBe(["x.csv:1:1:0", "y.csv:1:1:0"]);
+        summary.Files.Single(f => f.File.Key.EndsWith(".gz", StringComparison.Ordinal)).Parts.ShouldBeNull();
     }
 
     [Fact]
