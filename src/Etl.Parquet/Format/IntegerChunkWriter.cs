@@ -33,8 +33,40 @@ internal abstract class IntegerChunkWriter<T> : ChunkWriter
 
     protected override int PageEncoding => _useDictionary && PageValues > 0 ? Encodings.RleDictionary : Encodings.Plain;
 
+    /// <summary>Copies the non-null values at <paramref name="rows"/>: from a column of <typeparamref name="T"/>, or unscaled decimals (range-checked).</summary>
+    protected override void AppendValues(ColumnBuffer column, ReadOnlySpan<int> rows)
+    {
+        var dst = Reserve(rows.Length);
+        var n = 0;
+        var noNulls = column.NullCount == 0;
+        if (column is DecimalColumn dec)
+        {
+            var values = dec.Values;
+            foreach (var r in rows)
+            {
+                if (noNulls || !column.IsNull(r))
+                {
+                    dst[n++] = T.CreateChecked(values[r]);
+                }
+            }
+        }
+        else
+        {
+            var values = ((PrimitiveColumn<T>)column).Values;
+            foreach (var r in rows)
+            {
+                if (noNulls || !column.IsNull(r))
+                {
+                    dst[n++] = values[r];
+                }
+            }
+        }
+
+        Commit(n);
+    }
+
     /// <summary>Room for <paramref name="count"/> more values in the open page.</summary>
-    protected Span<T> Reserve(int count)
+    private Span<T> Reserve(int count)
     {
         if (_page.Length < PageValues + count)
         {
@@ -45,7 +77,7 @@ internal abstract class IntegerChunkWriter<T> : ChunkWriter
     }
 
     /// <summary>Accepts the first <paramref name="count"/> reserved values.</summary>
-    protected void Commit(int count)
+    private void Commit(int count)
     {
         var values = _page.AsSpan(PageValues, count);
         T min = _min, max = _max;

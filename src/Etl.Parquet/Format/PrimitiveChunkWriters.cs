@@ -56,75 +56,11 @@ internal sealed class BooleanChunkWriter(ParquetField field, ParquetWriterOption
 
 /// <summary>INT32: INT32, DATE, and DECIMAL with precision up to 9.</summary>
 internal sealed class Int32ChunkWriter(ParquetField field, ParquetWriterOptions options)
-    : IntegerChunkWriter<int>(field, options, PhysicalType.Int32)
-{
-    protected override void AppendValues(ColumnBuffer column, ReadOnlySpan<int> rows)
-    {
-        var dst = Reserve(rows.Length);
-        var n = 0;
-        var noNulls = column.NullCount == 0;
-        if (column is DecimalColumn dec)
-        {
-            var values = dec.Values;
-            foreach (var r in rows)
-            {
-                if (noNulls || !column.IsNull(r))
-                {
-                    dst[n++] = checked((int)values[r]);
-                }
-            }
-        }
-        else
-        {
-            var values = ((Int32Column)column).Values;
-            foreach (var r in rows)
-            {
-                if (noNulls || !column.IsNull(r))
-                {
-                    dst[n++] = values[r];
-                }
-            }
-        }
-
-        Commit(n);
-    }
-}
+    : IntegerChunkWriter<int>(field, options, PhysicalType.Int32);
 
 /// <summary>INT64: INT64, TIMESTAMP, and DECIMAL with precision 10 to 18.</summary>
 internal sealed class Int64ChunkWriter(ParquetField field, ParquetWriterOptions options)
-    : IntegerChunkWriter<long>(field, options, PhysicalType.Int64)
-{
-    protected override void AppendValues(ColumnBuffer column, ReadOnlySpan<int> rows)
-    {
-        var dst = Reserve(rows.Length);
-        var n = 0;
-        var noNulls = column.NullCount == 0;
-        if (column is DecimalColumn dec)
-        {
-            var values = dec.Values;
-            foreach (var r in rows)
-            {
-                if (noNulls || !column.IsNull(r))
-                {
-                    dst[n++] = checked((long)values[r]);
-                }
-            }
-        }
-        else
-        {
-            var values = ((Int64Column)column).Values;
-            foreach (var r in rows)
-            {
-                if (noNulls || !column.IsNull(r))
-                {
-                    dst[n++] = values[r];
-                }
-            }
-        }
-
-        Commit(n);
-    }
-}
+    : IntegerChunkWriter<long>(field, options, PhysicalType.Int64);
 
 /// <summary>DOUBLE. NaN is left out of min/max, as the specification asks.</summary>
 internal sealed class DoubleChunkWriter(ParquetField field, ParquetWriterOptions options)
