@@ -82,23 +82,25 @@ internal sealed class StringFunctionEvaluator(string function, Evaluator operand
             }
 
             var count = Encoding.UTF8.GetMaxCharCount(s.Length);
-            if (_chars.Length < count)
+            if (_chars.Length < 2 * count)
             {
-                _chars = new char[Math.Max(count, _chars.Length * 2)];
+                _chars = new char[Math.Max(2 * count, _chars.Length * 2)];
             }
 
+            // Source in the first half, result in the second: the case mappings refuse overlapping buffers.
             var n = Encoding.UTF8.GetChars(s, _chars);
-            var span = _chars.AsSpan(0, n);
+            var source = _chars.AsSpan(0, n);
+            var target = _chars.AsSpan(count, n);
             if (upper)
             {
-                span.ToUpperInvariant(span);
+                source.ToUpperInvariant(target);
             }
             else
             {
-                span.ToLowerInvariant(span);
+                source.ToLowerInvariant(target);
             }
 
-            r.Append((ReadOnlySpan<char>)span);
+            r.Append((ReadOnlySpan<char>)target);
         }
 
         return r;
