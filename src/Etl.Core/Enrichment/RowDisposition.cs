@@ -17,7 +17,12 @@ public enum RowState : byte
 /// <param name="Row">Row index in the batch.</param>
 /// <param name="Column">The column the problem is about.</param>
 /// <param name="Reason">What is wrong, e.g. <c>no USD rate for EUR on or before 2024-03-01</c>.</param>
-public readonly record struct RowRejection(int Row, string Column, string Reason);
+/// <param name="Code">
+/// Set when the rejection depends on reference data (e.g. <c>missing_rate:reference/currency/rates.csv</c>): the engine
+/// records it with the file, and retries the file when <see cref="TransformChain.ReferenceVersions"/> gives that code a
+/// different content hash in a later run.
+/// </param>
+public readonly record struct RowRejection(int Row, string Column, string Reason, string? Code = null);
 
 /// <summary>
 /// The fate of every row of one batch, written by the transforms and read by the engine when it partitions and counts.
@@ -30,6 +35,7 @@ public sealed class RowDisposition
     private RowState[] _states = new RowState[1024];
     private string?[] _filterNames = new string?[1024];
     private readonly List<RowRejection> _rejections = [];
+    private readonly Dictionary<string, long> _notes = new(StringComparer.Ordinal);
     private int _dropped;
 
     /// <summary>Rows in the current batch.</summary>
@@ -66,6 +72,7 @@ public sealed class RowDisposition
         RowCount = rowCount;
         _dropped = 0;
         _rejections.Clear();
+        _notes.Clear();
     }
 
     /// <summary>Whether row <paramref name="row"/> is still kept.</summary>
@@ -89,7 +96,7 @@ public sealed class RowDisposition
     }
 
     /// <summary>Rejects row <paramref name="row"/> (ignored when already dropped).</summary>
-    public void Reject(int row, string column, string reason)
+    public void Reject(int row, string column, string reason, string? code = null)
     {
         if (_states[row] != RowState.Kept)
         {
@@ -97,8 +104,23 @@ public sealed class RowDisposition
         }
 
         _states[row] = RowState.Rejected;
-        _rejections.Add(new RowRejection(row, column, reason));
+        _rejections.Add(new RowRejection(row, column, reason, code));
         _dropped++;
+    }
+
+    /// <summary>
+    /// Counts of kept rows worth reporting in the run summary (e.g. <c>lookup stores: missing key kept with nulls</c>),
+    /// for the current batch.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Notes => _notes;
+
+    /// <summary>Adds <paramref name="count"/> to the note <paramref name="name"/> (a constant string of the caller).</summary>
+    public void Note(string name, long count = 1)
+    {
+        if (count != 0)
+        {
+            _notes[name] = _notes.TryGetValue(name, out var n) ? n + count : count;
+        }
     }
 
     /// <summary>Writes the indexes of the kept rows to <paramref name="rows"/> (cleared first), in order.</summary>

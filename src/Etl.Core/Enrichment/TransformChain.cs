@@ -47,6 +47,40 @@ public sealed class TransformChain
     public IReadOnlyList<IBatchTransform> Steps => _steps;
 
     /// <summary>
+    /// Reject code to content hash of the reference table behind it, for every step whose rejects depend on reference
+    /// data. A file that had rejects with a code whose hash has changed since should be processed again.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ReferenceVersions
+    {
+        get
+        {
+            var versions = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var step in _steps)
+            {
+                if (step is IReferenceDataTransform r)
+                {
+                    versions[r.RejectCode] = r.ReferenceHash;
+                }
+            }
+
+            return versions;
+        }
+    }
+
+    /// <summary>Tells file-scoped steps which file comes next (its glob captures, e.g. partner).</summary>
+    public void BeginFile(IReadOnlyDictionary<string, string> captures)
+    {
+        ArgumentNullException.ThrowIfNull(captures);
+        foreach (var step in _steps)
+        {
+            if (step is IFileScopedTransform f)
+            {
+                f.BeginFile(captures);
+            }
+        }
+    }
+
+    /// <summary>
     /// Runs every step over <paramref name="batch"/> (whose schema is <see cref="OutputSchema"/> and whose input columns
     /// hold the typed rows) and records each row's fate in <paramref name="rows"/>, which is reset first.
     /// </summary>
