@@ -1,0 +1,161 @@
+using Etl.Core.Runs;
+
+namespace Etl.Orchestration;
+
+/// <summary>
+/// The pipeline orchestration, written once against <see cref="IOrchestrationContext"/>: Discover, then the files in
+/// batches, each batch a sub-orchestration that fans out one ProcessFile activity per file with bounded parallelism,
+/// then Commit and the optional warehouse load. Deterministic: it only calls the context.
+/// One file's failure never fails the run: it becomes that file's <see cref="FileStatus.Failed"/> result.
+/// </summary>
+public static class PipelineOrchestrator
+{
+    /// <summary>The orchestrator (<see cref="ActivityNames.RunPipeline"/>).</summary>
+    public static async Task<PipelineRunOutput> RunAsync(IOrchestrationContext context, PipelineRunInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var startedAt = new DateTimeOffset(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc));
+        var retry = input.Retry ?? ActivityRetryPolicy.Default;
+        var batchSize = Math.Max(1, input.BatchSize);
+        var parallel = Math.Max(1, input.MaxParallelFiles);
+
+        context.SetCustomStatus(new RunProgressStatus("discovering", 0, 0, 0, 0, 0, 0, 0));
+        var discovered = await context.CallActivityAsync<DiscoverResult>(
+            ActivityNames.Discover,
+            new DiscoverRequest(input.Pipeline, context.InstanceId, input.RetryFailed, input.ReprocessAll),
+            retry).ConfigureAwait(true);
+
+        var files = discovered.Files;
+        var batchCount = (files.Count + batchSize - 1) / batchSize;
+        var results = new List<FileResult>(files.Count);
+        var progress = new RunProgressStatus("processing", files.Count, 0, 0, 0, 0, 0, batchCount);
+        context.SetCustomStatus(progress);
+        for (var b = 0; b < batchCount; b++)
+        {
+            var count = Math.Min(batchSize, files.Count - (b * batchSize));
+            var batchFiles = new FileWorkItem[count];
+            for (var i = 0; i < count; i++)
+            {
+                batchFiles[i] = files[(b * batchSize) + i];
+            }
+
+            var batch = await context.CallSubOrchestratorAsync<FileBatchResult>(
+                ActivityNames.ProcessFileBatch,
+                new FileBatchInput(input.Pipeline, context.InstanceId, discovered.PipelineVersion, b, batchFiles, parallel, retry)).ConfigureAwait(true);
+            results.AddRange(batch.Results);
+            progress = Advance(progress, batch.Results);
+            context.SetCustomStatus(progress);
+        }
+
+        context.SetCustomStatus(progress with { Stage = "committing" });
+        var summary = await context.CallActivityAsync<RunSummary>(
+            ActivityNames.Commit,
+            new CommitRequest(input.Pipeline, context.InstanceId, discovered.PipelineVersion, startedAt, results),
+            retry).ConfigureAwait(true);
+
+        WarehouseLoadResult? warehouse = null;
+        if (input.LoadWarehouse)
+        {
+            var toLoad = new List<WarehouseLoadFile>();
+            foreach (var r in results)
+            {
+                if (r.Status == FileStatus.Succeeded)
+                {
+                    toLoad.Add(new WarehouseLoadFile(r.File.Key, r.File.ETag, r.File.Dataset, r.File.SourceId, r.Outputs));
+                }
+            }
+
+            if (toLoad.Count > 0)
+            {
+                context.SetCustomStatus(progress with { Stage = "loading-warehouse" });
+                warehouse = await context.CallActivityAsync<WarehouseLoadResult>(
+                    ActivityNames.LoadWarehouse, new WarehouseLoadRequest(input.Pipeline, context.InstanceId, toLoad), retry).ConfigureAwait(true);
+            }
+        }
+
+        context.SetCustomStatus(progress with { Stage = "done" });
+        return new PipelineRunOutput(
+            input.Pipeline,
+            context.InstanceId,
+            discovered.PipelineVersion,
+            startedAt,
+            summary.FinishedAt,
+            files.Count,
+            summary.FilesSucceeded,
+            summary.FilesQuarantined,
+            summary.FilesFailed,
+            discovered.UpToDate,
+            summary.RowsRead,
+            summary.RowsWritten,
+            summary.RowsRejected,
+            summary.RowsFiltered,
+            warehouse);
+    }
+
+    /// <summary>The batch sub-orchestrator (<see cref="ActivityNames.ProcessFileBatch"/>): at most <see cref="FileBatchInput.MaxParallelFiles"/> activities in flight.</summary>
+    public static async Task<FileBatchResult> RunBatchAsync(IOrchestrationContext context, FileBatchInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var files = input.Files;
+        var results = new FileResult[files.Count];
+        var inFlight = new List<Task<(int Index, FileResult Result)>>(input.MaxParallelFiles);
+        var next = 0;
+        while (next < files.Count || inFlight.Count > 0)
+        {
+            while (next < files.Count && inFlight.Count < Math.Max(1, input.MaxParallelFiles))
+            {
+                inFlight.Add(ProcessOneAsync(context, input, next));
+                next++;
+            }
+
+            var done = await Task.WhenAny(inFlight).ConfigureAwait(true);
+            inFlight.Remove(done);
+            var (index, result) = await done.ConfigureAwait(true);
+            results[index] = result;
+        }
+
+        return new FileBatchResult(input.BatchIndex, results);
+    }
+
+    /// <summary>The result recorded for a file whose activity failed for good: the run goes on without it.</summary>
+    public static FileResult FailedResult(FileWorkItem file, string error, bool isTransient) =>
+        new(file, FileStatus.Failed, 0, 0, 0, new Dictionary<string, long>(), [], 0, 0, error, isTransient);
+
+    private static async Task<(int, FileResult)> ProcessOneAsync(IOrchestrationContext context, FileBatchInput input, int index)
+    {
+        var file = input.Files[index];
+        try
+        {
+            var result = await context.CallActivityAsync<FileResult>(
+                ActivityNames.ProcessFile,
+                new ProcessFileRequest(input.Pipeline, input.RunId, input.PipelineVersion, file),
+                input.Retry).ConfigureAwait(true);
+            return (index, result);
+        }
+        catch (ActivityFailedException ex)
+        {
+            return (index, FailedResult(file, ex.Reason, ex.IsTransient));
+        }
+    }
+
+    private static RunProgressStatus Advance(RunProgressStatus progress, IReadOnlyList<FileResult> results)
+    {
+        int done = progress.FilesDone, failed = progress.FilesFailed;
+        long read = progress.RowsRead, written = progress.RowsWritten;
+        foreach (var r in results)
+        {
+            done++;
+            if (r.Status != FileStatus.Succeeded)
+            {
+                failed++;
+            }
+
+            read += r.RowsRead;
+            written += r.RowsWritten;
+        }
+
+        return progress with { FilesDone = done, FilesFailed = failed, RowsRead = read, RowsWritten = written, BatchesDone = progress.BatchesDone + 1 };
+    }
+}
