@@ -67,6 +67,18 @@ internal sealed class Utf8KeyMap<TValue>
         return true;
     }
 
+    /// <summary>Visits every key and value (not for hot paths).</summary>
+    public void ForEach(KeyVisitor visitor)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            visitor(_keys.AsSpan(_start[i], _length[i]), _values[i]);
+        }
+    }
+
+    /// <summary>Receives one entry.</summary>
+    public delegate void KeyVisitor(ReadOnlySpan<byte> key, TValue value);
+
     private int Find(ReadOnlySpan<byte> key, int h)
     {
         for (var i = _buckets[h & (_buckets.Length - 1)] - 1; i >= 0; i = _next[i])
