@@ -28,7 +28,10 @@ public sealed class CurrencyConversionTransform : IBatchTransform, IFileScopedTr
     private readonly string? _fixedCode;
     private readonly string? _byCapture;
     private readonly IReadOnlyDictionary<string, string>? _map;
-    private readonly Utf8KeyMap<string>? _columnMap;
+    private readonly Utf8KeyMap<int>? _columnMap;
+    private readonly string[] _mappedCodes;
+    private readonly int[] _mappedIndexes;
+    private int _mappedLast = -1;
     private int _fileIndex = int.MinValue;
     private string? _fileCode;
     private string? _fileProblem;
@@ -36,7 +39,7 @@ public sealed class CurrencyConversionTransform : IBatchTransform, IFileScopedTr
     private readonly byte[] _lastCode = new byte[16];
     private readonly DecimalColumn[] _outputs;
 
-    private CurrencyConversionTransform(ConvertCurrencyDefinition definition, CurrencyRateTable rates, ParquetSchema input, int dateColumn, int currencyColumn, int[] amounts, string? byCapture, Utf8KeyMap<string>? columnMap)
+    private CurrencyConversionTransform(ConvertCurrencyDefinition definition, CurrencyRateTable rates, ParquetSchema input, int dateColumn, int currencyColumn, int[] amounts, string? byCapture, Utf8KeyMap<int>? columnMap)
     {
         _rates = rates;
         _amounts = amounts;
@@ -53,6 +56,8 @@ public sealed class CurrencyConversionTransform : IBatchTransform, IFileScopedTr
         _byCapture = byCapture;
         _map = definition.Currency.Map;
         _columnMap = columnMap;
+        _mappedCodes = columnMap is null ? [] : [.. definition.Currency.Map!.Values.Select(c => c.ToUpperInvariant())];
+        _mappedIndexes = [.. _mappedCodes.Select(c => rates.IndexOf(Encoding.ASCII.GetBytes(c)))];
         RejectCode = "missing_rate:" + definition.Rates;
         _outputs = new DecimalColumn[amounts.Length];
         AddedFields = [.. amounts.Select(a => ParquetField.Decimal(input.Fields[a].Name + "_usd", definition.Precision, definition.Scale))];
@@ -125,7 +130,7 @@ public sealed class CurrencyConversionTransform : IBatchTransform, IFileScopedTr
         var source = definition.Currency;
         var currencyColumn = -1;
         string? byCapture = null;
-        Utf8KeyMap<string>? columnMap = null;
+        Utf8KeyMap<int>? columnMap = null;
         var set = (source.Column is null ? 0 : 1) + (source.Fixed is null ? 0 : 1) + (source.By is null ? 0 : 1);
         if (set != 1)
         {
@@ -170,10 +175,12 @@ public sealed class CurrencyConversionTransform : IBatchTransform, IFileScopedTr
                 }
                 else if (source.Map is not null)
                 {
-                    columnMap = new Utf8KeyMap<string>();
-                    foreach (var (value, code) in source.Map)
+                    // Resolved to the table's currency index once, so rows do no string work.
+                    // Values of the 'by' column map to positions in the mapped-code list (resolved once).
+                    columnMap = new Utf8KeyMap<int>();
+                    foreach (var (value, _) in source.Map)
                     {
-                        columnMap.TryAdd(Encoding.UTF8.GetBytes(value), code.ToUpperInvariant());
+                        columnMap.TryAdd(Encoding.UTF8.GetBytes(value), columnMap.Count);
                     }
                 }
             }
@@ -330,13 +337,14 @@ public sealed class CurrencyConversionTransform : IBatchTransform, IFileScopedTr
         var raw = Typing.ValueParser.Trim(currencies.GetBytes(r));
         if (_columnMap is not null)
         {
-            if (!_columnMap.TryGetValue(raw, out var mapped))
+            if (!_columnMap.TryGetValue(raw, out var position))
             {
                 problem = $"no currency configured for {_currencyLabel} '{Encoding.UTF8.GetString(raw)}'; add it under 'currencies:'";
                 return false;
             }
 
-            index = _rates.IndexOf(Encoding.ASCII.GetBytes(mapped));
+            _mappedLast = position;
+            index = _mappedIndexes[position];
             return true;
         }
 
@@ -362,7 +370,7 @@ public sealed class CurrencyConversionTransform : IBatchTransform, IFileScopedTr
     }
 
     private string CodeText(StringColumn? currencies, int r) =>
-        _fixedCode ?? _fileCode ?? (currencies is null ? "?" : Encoding.UTF8.GetString(Typing.ValueParser.Trim(currencies.GetBytes(r))).ToUpperInvariant());
+        _fixedCode ?? _fileCode ?? (_columnMap is not null ? _mappedCodes[_mappedLast] : null) ?? (currencies is null ? "?" : Encoding.UTF8.GetString(Typing.ValueParser.Trim(currencies.GetBytes(r))).ToUpperInvariant());
 
     private static void AppendNulls(DecimalColumn[] outputs)
     {

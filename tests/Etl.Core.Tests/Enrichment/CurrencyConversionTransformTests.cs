@@ -139,6 +139,17 @@ public sealed class CurrencyConversionTransformTests
     }
 
     [Fact]
+    public async Task Apply_CurrencyByColumn_MapsValueToCode()
+    {
+        var chain = await ChainAsync(new CurrencySource(By: "currency", Map: new Dictionary<string, string> { ["Europe"] = "EUR", ["UK"] = "gbp" }));
+        var (batch, rows) = TestBatches.Run(chain, ["UK", "2024-06-01", "10.00", 1], ["Europe", "2023-06-01", "10.00", 1], ["Mars", "2024-06-01", "10.00", 1]);
+
+        TestBatches.Text(batch, "amount_usd", 0).ShouldBe("12.50");
+        rows.Rejections[0].Reason.ShouldStartWith("no USD rate for EUR on or before 2023-06-01");
+        rows.Rejections[1].Reason.ShouldContain("no currency configured for currency 'Mars'");
+    }
+
+    [Fact]
     public async Task Apply_FixedCurrency_ConvertsEveryRow()
     {
         var chain = await ChainAsync(new CurrencySource(Fixed: "GBP"));
