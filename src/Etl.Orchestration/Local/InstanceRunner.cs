@@ -108,10 +108,11 @@ internal sealed class InstanceRunner : IDisposable
         Update(s => s with { RuntimeStatus = OrchestrationRuntimeStatus.Running });
         await SaveAsync().ConfigureAwait(false);
         var context = new LocalOrchestrationContext(this, initial.InstanceId, string.Empty, initial.CreatedTime.UtcDateTime);
+        InstanceState final;
         try
         {
             var output = await OrchestratorRegistry.RunAsync(initial.Name, context, initial.Input?.GetRawText() ?? "null").ConfigureAwait(false);
-            Update(s => s with { RuntimeStatus = OrchestrationRuntimeStatus.Completed, Output = JsonSerializer.SerializeToElement(output, OrchestrationJson.Options) });
+            final = Finished(OrchestrationRuntimeStatus.Completed, JsonSerializer.SerializeToElement(output, OrchestrationJson.Options));
             Log.InstanceCompleted(_logger, initial.InstanceId);
         }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
@@ -124,18 +125,41 @@ internal sealed class InstanceRunner : IDisposable
                 return Snapshot;
             }
 
-            Update(s => s with { RuntimeStatus = OrchestrationRuntimeStatus.Terminated, Output = JsonSerializer.SerializeToElement(_terminateReason, OrchestrationJson.Options) });
+            final = Finished(OrchestrationRuntimeStatus.Terminated, JsonSerializer.SerializeToElement(_terminateReason, OrchestrationJson.Options));
             Log.InstanceTerminated(_logger, initial.InstanceId, _terminateReason);
         }
         catch (Exception ex)
         {
-            Update(s => s with { RuntimeStatus = OrchestrationRuntimeStatus.Failed, Output = JsonSerializer.SerializeToElement(ex.Message, OrchestrationJson.Options) });
+            final = Finished(OrchestrationRuntimeStatus.Failed, JsonSerializer.SerializeToElement(ex.Message, OrchestrationJson.Options));
             Log.InstanceFailed(_logger, initial.InstanceId, ex);
         }
 
-        await SaveAsync().ConfigureAwait(false);
-        await _store.ReleaseActiveAsync(initial.InstanceId, CancellationToken.None).ConfigureAwait(false);
-        return Snapshot;
+        // Persist and free the active-run marker before anyone can see the instance finished, so a start that follows
+        // a finished status never meets the marker of a finished run.
+        await _saveGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await _store.SaveAsync(final, CancellationToken.None).ConfigureAwait(false);
+            await _store.ReleaseActiveAsync(initial.InstanceId, CancellationToken.None).ConfigureAwait(false);
+            lock (_stateGate)
+            {
+                _state = final;
+            }
+        }
+        finally
+        {
+            _saveGate.Release();
+        }
+
+        return final;
+    }
+
+    private InstanceState Finished(OrchestrationRuntimeStatus status, JsonElement output)
+    {
+        lock (_stateGate)
+        {
+            return _state with { RuntimeStatus = status, Output = output, LastUpdatedTime = Time.GetUtcNow() };
+        }
     }
 
     private void Update(Func<InstanceState, InstanceState> change)

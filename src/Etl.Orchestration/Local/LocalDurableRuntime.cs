@@ -93,7 +93,7 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         try
         {
             var id = Guid.NewGuid().ToString("N");
-            if (!await Instances.TryClaimActiveAsync(id, cancellationToken).ConfigureAwait(false))
+            for (var attempt = 1; !await Instances.TryClaimActiveAsync(id, cancellationToken).ConfigureAwait(false); attempt++)
             {
                 var activeId = await Instances.GetActiveAsync(cancellationToken).ConfigureAwait(false);
                 var active = activeId is null ? null : await GetInstanceAsync(activeId, cancellationToken).ConfigureAwait(false);
@@ -104,9 +104,14 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
                 }
 
                 // The marker names a finished or purged instance (a host died between the two writes): replace it.
-                if (!await Instances.TryReplaceActiveAsync(activeId ?? string.Empty, id, cancellationToken).ConfigureAwait(false))
+                if (activeId is not null && await Instances.TryReplaceActiveAsync(activeId, id, cancellationToken).ConfigureAwait(false))
                 {
-                    throw new StorageException($"Could not claim the active-run marker '{InstanceStore.ActiveKey}' in {_store.Description}: it changed while it was being replaced. Retry the start.", InstanceStore.ActiveKey, isTransient: true);
+                    break;
+                }
+
+                if (attempt == 3)
+                {
+                    throw new StorageException($"Could not claim the active-run marker '{InstanceStore.ActiveKey}' in {_store.Description}: it kept changing while being replaced. Retry the start.", InstanceStore.ActiveKey, isTransient: true);
                 }
             }
 
