@@ -46,7 +46,7 @@ public static partial class PipelineDefinitionLoader
         }
 
         var ctx = new Ctx(path, problems);
-        ctx.Known(root, "pipeline", "lake", "datasets", "options");
+        ctx.Known(root, "pipeline", "lake", "datasets", "options", "warehouse");
         var name = ctx.RequiredString(root, "pipeline", "a pipeline name, e.g. 'pipeline: retail-sales'") ?? "pipeline";
         if (!IdentifierRegex().IsMatch(name))
         {
