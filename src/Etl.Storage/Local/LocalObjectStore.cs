@@ -136,6 +136,7 @@ public sealed class LocalObjectStore : IObjectStore
     /// <inheritdoc />
     public async Task CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default)
     {
+        ObjectKey.Validate(destinationKey);
         var source = await OpenReadAsync(sourceKey, null, cancellationToken).ConfigureAwait(false);
         await using (source.ConfigureAwait(false))
         {
