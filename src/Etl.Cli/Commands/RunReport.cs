@@ -49,7 +49,7 @@ internal static class RunReport
         w.WriteLine($"Dry run at pipeline version {d.PipelineVersion}: {d.Files.Count} file(s) would be processed, {d.UpToDate} are up to date.");
         foreach (var f in d.Files)
         {
-            w.WriteLine($"  {f.Reason,-10} {f.Key,-60} -> {f.Dataset}");
+            w.WriteLine($"  {f.Reason,-18} {f.Key,-60} -> {f.Dataset}");
         }
 
         WriteUnmatched(w, d);

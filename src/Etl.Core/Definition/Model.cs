@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Etl.Core.Enrichment.Code;
+using Etl.Core.Enrichment.Definition;
 using Etl.Parquet;
 
 namespace Etl.Core.Definition;
@@ -18,8 +20,11 @@ public sealed class PipelineDefinition
     /// <summary>Datasets, in file order.</summary>
     public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
 
-    /// <summary>Hash of the normalised definition (lake excluded): a change reprocesses every landed file.</summary>
+    /// <summary>Hash of every dataset's <see cref="DatasetDefinition.Version"/>, for display.</summary>
     public required string Version { get; init; }
+
+    /// <summary>The code transforms the definition was checked against (and that its <c>code:</c> steps run).</summary>
+    public CodeTransformRegistry CodeTransforms { get; init; } = CodeTransformRegistry.BuiltIn;
 
     /// <summary>Files processed at once.</summary>
     public int MaxParallelFiles { get; init; } = 2;
@@ -83,6 +88,15 @@ public sealed class DatasetDefinition
 
     /// <summary>Partition keys, outermost first.</summary>
     public required IReadOnlyList<PartitionKey> PartitionBy { get; init; }
+
+    /// <summary>Transforms between typing and partitioning, in order (empty for none).</summary>
+    public IReadOnlyList<TransformDefinition> Transforms { get; init; } = [];
+
+    /// <summary>
+    /// Hash of this dataset's normalised definition, the output compression and the versions of the code transforms it
+    /// names. A file processed under another version is processed again by the next run.
+    /// </summary>
+    public string Version { get; init; } = "";
 }
 
 /// <summary>A declared column.</summary>

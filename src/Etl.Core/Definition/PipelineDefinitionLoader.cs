@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Etl.Core.Enrichment.Code;
+using Etl.Core.Enrichment.Definition;
 using Etl.Parquet;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -15,7 +17,9 @@ namespace Etl.Core.Definition;
 public static partial class PipelineDefinitionLoader
 {
     /// <summary>Loads and validates a definition file.</summary>
-    public static PipelineDefinition Load(string path)
+    /// <param name="path">The pipeline.yaml file.</param>
+    /// <param name="codeTransforms">The code transforms <c>code:</c> steps may name; null for the built-in ones.</param>
+    public static PipelineDefinition Load(string path, CodeTransformRegistry? codeTransforms = null)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
@@ -23,12 +27,16 @@ public static partial class PipelineDefinitionLoader
             throw new PipelineDefinitionException(full, [$"{full}: file not found. Create one with 'etl init <dir>' or pass --config <path to pipeline.yaml>."]);
         }
 
-        return Parse(File.ReadAllText(full), full);
+        return Parse(File.ReadAllText(full), full, codeTransforms);
     }
 
     /// <summary>Parses and validates definition text; <paramref name="path"/> is used in messages and to resolve a relative lake.</summary>
-    public static PipelineDefinition Parse(string yaml, string path)
+    /// <param name="yaml">The definition text.</param>
+    /// <param name="path">Where it came from.</param>
+    /// <param name="codeTransforms">The code transforms <c>code:</c> steps may name; null for the built-in ones.</param>
+    public static PipelineDefinition Parse(string yaml, string path, CodeTransformRegistry? codeTransforms = null)
     {
+        codeTransforms ??= CodeTransformRegistry.BuiltIn;
         var problems = new List<string>();
         var stream = new YamlStream();
         try
@@ -97,7 +105,7 @@ public static partial class PipelineDefinitionLoader
             {
                 if (node is YamlMappingNode ds)
                 {
-                    if (ParseDataset(ds, ctx) is { } d)
+                    if (ParseDataset(ds, ctx, codeTransforms, compression) is { } d)
                     {
                         if (datasets.Exists(x => x.Name == d.Name))
                         {
@@ -132,13 +140,14 @@ public static partial class PipelineDefinitionLoader
             MaxParallelFiles = maxParallel,
             MaxUncompressedBytes = maxUncompressed,
             Compression = compression,
-            Version = ComputeVersion(root),
+            Version = Hash(string.Join(",", datasets.Select(d => d.Name + "=" + d.Version))),
+            CodeTransforms = codeTransforms,
         };
     }
 
-    private static DatasetDefinition? ParseDataset(YamlMappingNode ds, Ctx ctx)
+    private static DatasetDefinition? ParseDataset(YamlMappingNode ds, Ctx ctx, CodeTransformRegistry codeTransforms, ParquetCompression compression)
     {
-        ctx.Known(ds, "name", "match", "format", "columns", "extra_columns", "partition_by", "on_bad_rows");
+        ctx.Known(ds, "name", "match", "format", "columns", "extra_columns", "partition_by", "on_bad_rows", "transforms");
         var name = ctx.RequiredString(ds, "name", "a dataset name, e.g. 'name: partner_sales'");
         var match = ctx.RequiredString(ds, "match", "a glob under landing/, e.g. 'match: \"landing/partners/{partner}/*.csv*\"'");
         if (name is not null && !IdentifierRegex().IsMatch(name))
@@ -257,13 +266,36 @@ public static partial class PipelineDefinitionLoader
             }
         }
 
+        var transforms = TransformDefinitionParser.Parse(Get(ds, "transforms"), ctx.Path, ctx.Problems);
+        var codeVersions = new List<string>();
+        foreach (var code in transforms.OfType<CodeTransformDefinition>())
+        {
+            if (codeTransforms.Find(code.Name) is { } t)
+            {
+                codeVersions.Add($"{t.Name}@{t.Version}");
+            }
+            else
+            {
+                ctx.Problems.Add($"{code.Location}: no code transform named '{code.Name}'; registered: {(codeTransforms.Names.Count == 0 ? "none" : string.Join(", ", codeTransforms.Names))}");
+            }
+        }
+
         if (name is null || match is null || regex is null)
         {
             return null;
         }
 
+        // The dataset's version: its normalised definition, the output compression and the versions of the code
+        // transforms it names. Run-time options (parallelism, limits), the lake and the warehouse section are not in it,
+        // so changing them reprocesses nothing; changing this dataset reprocesses only this dataset's files.
+        var canonical = new StringBuilder();
+        Canonical(ds, canonical);
+        canonical.Append("|compression=").Append(compression).Append("|code=").AppendJoin(',', codeVersions);
+
         return new DatasetDefinition
         {
+            Version = Hash(canonical.ToString()),
+            Transforms = transforms,
             Name = name,
             Match = match,
             MatchRegex = regex,
@@ -432,16 +464,12 @@ public static partial class PipelineDefinitionLoader
         return new Regex(sb.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.Compiled);
     }
 
-    private static string ComputeVersion(YamlMappingNode root)
-    {
-        // The normalised definition: the YAML tree re-serialised without the lake, so moving the lake or reformatting
-        // the file does not reprocess anything, while any change to what is computed does.
-        var sb = new StringBuilder();
-        Canonical(root, sb, skipLake: true);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())).AsSpan(0, 8));
-    }
+    // The normalised definition is the YAML tree re-serialised with keys in order, so reformatting the file or
+    // reordering keys does not reprocess anything, while any change to what is computed does.
+    private static string Hash(string canonical) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)).AsSpan(0, 8));
 
-    private static void Canonical(YamlNode node, StringBuilder sb, bool skipLake)
+    private static void Canonical(YamlNode node, StringBuilder sb)
     {
         switch (node)
         {
@@ -452,7 +480,7 @@ public static partial class PipelineDefinitionLoader
                 sb.Append('[');
                 foreach (var n in q)
                 {
-                    Canonical(n, sb, false);
+                    Canonical(n, sb);
                     sb.Append(',');
                 }
 
@@ -463,13 +491,8 @@ public static partial class PipelineDefinitionLoader
                 foreach (var kv in m.Children.OrderBy(k => ((YamlScalarNode)k.Key).Value, StringComparer.Ordinal))
                 {
                     var key = ((YamlScalarNode)kv.Key).Value;
-                    if (skipLake && key == "lake")
-                    {
-                        continue;
-                    }
-
                     sb.Append(key).Append(':');
-                    Canonical(kv.Value, sb, false);
+                    Canonical(kv.Value, sb);
                     sb.Append(',');
                 }
 
@@ -525,6 +548,10 @@ public static partial class PipelineDefinitionLoader
 
     private sealed class Ctx(string path, List<string> problems)
     {
+        public string Path => path;
+
+        public List<string> Problems => problems;
+
         public void Problem(YamlNode node, string message) =>
             problems.Add($"{path}:{node.Start.Line}:{node.Start.Column}: {message}");
 

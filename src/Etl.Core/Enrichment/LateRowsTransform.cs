@@ -110,6 +110,53 @@ public sealed class LateRowsTransform : IBatchTransform, IFileScopedTransform
         return new LateRowsTransform(definition, input, date, capture, keyColumn, watermarks);
     }
 
+    /// <summary>
+    /// Records, per key, the latest date among the rows still kept after the whole chain ran (day numbers since
+    /// 1970-01-01); the engine stores the months with the file in the manifest, and later files' watermarks come from them.
+    /// </summary>
+    public void ObserveKept(ColumnBatch batch, RowDisposition rows, Dictionary<string, int> latestDayByKey)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(latestDayByKey);
+        var dates = batch[_date];
+        var keys = _keyColumn >= 0 ? (StringColumn)batch[_keyColumn] : null;
+        var fileKey = _capture is null ? "" : _fileKey;
+        var fileMax = int.MinValue;
+        byte[] lastBytes = [];
+        var lastKey = "";
+        for (var r = 0; r < rows.RowCount; r++)
+        {
+            if (!rows.IsKept(r) || dates.IsNull(r))
+            {
+                continue;
+            }
+
+            var day = _isTimestamp ? (int)Math.Floor((double)((Int64Column)dates)[r] / MicrosPerDay) : ((Int32Column)dates)[r];
+            if (keys is null)
+            {
+                fileMax = Math.Max(fileMax, day);
+            }
+            else if (!keys.IsNull(r))
+            {
+                // A string only when the key differs from the previous row's: rows of one key usually come together.
+                var bytes = Typing.ValueParser.Trim(keys.GetBytes(r));
+                if (!bytes.SequenceEqual(lastBytes))
+                {
+                    lastBytes = bytes.ToArray();
+                    lastKey = Encoding.UTF8.GetString(bytes);
+                }
+
+                latestDayByKey[lastKey] = latestDayByKey.TryGetValue(lastKey, out var known) ? Math.Max(known, day) : day;
+            }
+        }
+
+        if (fileMax != int.MinValue)
+        {
+            latestDayByKey[fileKey] = latestDayByKey.TryGetValue(fileKey, out var known) ? Math.Max(known, fileMax) : fileMax;
+        }
+    }
+
     /// <summary>The first day of a month, as the engine's watermark for a year/month partition.</summary>
     public static DateOnly MonthStart(int year, int month) => new(year, month, 1);
 

@@ -12,7 +12,7 @@ namespace Etl.Core.Pipeline;
 /// Processes one landed file version: read (CSV, .gz, .zip) -> map header -> type -> partition -> write Parquet, with
 /// bad rows to rejects/ and unprocessable files to quarantine/. Never throws for bad data: the result says.
 /// </summary>
-internal sealed partial class FileProcessor(PipelineDefinition definition, IObjectStore store)
+internal sealed partial class FileProcessor(PipelineDefinition definition, IObjectStore store, TransformBinder transforms)
 {
     private PipelineDefinition Definition => definition;
 
@@ -23,12 +23,14 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
     /// <summary>Largest total uncompressed size of one landed .gz or .zip (all entries), against decompression bombs.</summary>
     public long MaxZipBytes => definition.MaxUncompressedBytes;
 
-    public async Task<FileResult> ProcessAsync(ProcessFileRequest request, ManifestRecord? previous, CancellationToken cancellationToken)
+    /// <summary>Processes one file version; <paramref name="watermarks"/> are its late-row watermarks from the manifest.</summary>
+    public async Task<FileResult> ProcessAsync(ProcessFileRequest request, ManifestRecord? previous, IReadOnlyDictionary<string, DateOnly> watermarks, CancellationToken cancellationToken)
     {
         var sw = Stopwatch.StartNew();
         var file = request.File;
         var ds = FindDataset(file.Dataset);
-        var state = new FileState(this, ds, request, CapturesOf(ds, file.Key));
+        var chain = await transforms.BindAsync(ds, watermarks, cancellationToken).ConfigureAwait(false);
+        var state = new FileState(this, ds, request, CapturesOf(ds, file.Key), chain);
         try
         {
             await ReadFileAsync(state, cancellationToken).ConfigureAwait(false);
@@ -44,14 +46,18 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 }
             }
 
-            if (state.RowsRead != state.RowsWritten + state.RowsRejected)
+            var filtered = state.RowsFiltered.Values.Sum();
+            if (state.RowsRead != state.RowsWritten + state.RowsRejected + filtered)
             {
-                throw new InvalidOperationException($"Row accounting broken for {file.Key}: read {state.RowsRead} != written {state.RowsWritten} + rejected {state.RowsRejected}. This is a bug.");
+                throw new InvalidOperationException($"Row accounting broken for {file.Key}: read {state.RowsRead} != written {state.RowsWritten} + rejected {state.RowsRejected} + filtered {filtered}. This is a bug.");
             }
 
             return new FileResult(file, FileStatus.Succeeded, state.RowsRead, state.RowsWritten, state.RowsRejected,
-                new Dictionary<string, long>(), outputs.Order(StringComparer.Ordinal).ToList(), state.BytesWritten, sw.Elapsed.TotalMilliseconds,
-                Parts: state.Parts.Count > 0 ? state.Parts : null);
+                state.RowsFiltered, outputs.Order(StringComparer.Ordinal).ToList(), state.BytesWritten, sw.Elapsed.TotalMilliseconds,
+                Parts: state.Parts.Count > 0 ? state.Parts : null,
+                ReferenceVersions: state.ReferenceVersions.Count > 0 ? state.ReferenceVersions : null,
+                LatestPeriods: state.LatestPeriods(),
+                Notes: state.Notes.Count > 0 ? state.Notes : null);
         }
         catch (Exception ex) when (ex is QuarantineException or CsvFormatException or InvalidDataException)
         {
@@ -184,14 +190,14 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 any = true;
                 var part = state.Request.File.Key + "!" + entry.FullName;
                 var limited = new ExpansionLimitStream(entry.Open(), budget, part);
-                var (read, written, rejected) = (state.RowsRead, state.RowsWritten, state.RowsRejected);
+                var (read, written, rejected, filtered) = (state.RowsRead, state.RowsWritten, state.RowsRejected, state.RowsFiltered.Values.Sum());
                 await using (limited.ConfigureAwait(false))
                 {
                     await ReadCsvAsync(state, limited, part, cancellationToken).ConfigureAwait(false);
                 }
 
                 // Each CSV flushes its last batch before the next starts, so these deltas are exactly its own rows.
-                state.Parts.Add(new FilePartResult(entry.FullName, state.RowsRead - read, state.RowsWritten - written, state.RowsRejected - rejected));
+                state.Parts.Add(new FilePartResult(entry.FullName, state.RowsRead - read, state.RowsWritten - written, state.RowsRejected - rejected, state.RowsFiltered.Values.Sum() - filtered));
             }
 
             if (!any)
@@ -275,11 +281,11 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
 
             if (state.Batch.Columns.Count > 0 && state.Batch[0].Count >= BatchRows)
             {
-                await state.FlushBatchAsync(cancellationToken).ConfigureAwait(false);
+                await state.FlushBatchAsync(source, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        await state.FlushBatchAsync(cancellationToken).ConfigureAwait(false);
+        await state.FlushBatchAsync(source, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task QuarantineAsync(FileState state, string reason, string fix, IReadOnlyList<string>? missing, IReadOnlyList<string>? found, long? line, CancellationToken cancellationToken)

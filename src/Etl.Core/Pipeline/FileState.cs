@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Etl.Core.Definition;
+using Etl.Core.Enrichment;
 using Etl.Core.Reading;
 using Etl.Core.Runs;
 using Etl.Core.Typing;
@@ -24,21 +25,26 @@ internal sealed partial class FileProcessor
         private readonly int _rescuedIndex;
         private readonly long _bufferedRowBudget;
         private long _bufferedRows;
+        private readonly TransformChain? _chain;
+        private readonly RowDisposition _disposition = new();
+        private readonly List<int> _kept = [];
+        private readonly LateRowsTransform[] _lateRules;
+        private readonly Dictionary<string, int> _latestDays = new(StringComparer.Ordinal);
+        private long[] _lines = new long[BatchRows];
 
-        public FileState(FileProcessor processor, DatasetDefinition dataset, ProcessFileRequest request, IReadOnlyDictionary<string, string> captures)
+        public FileState(FileProcessor processor, DatasetDefinition dataset, ProcessFileRequest request, IReadOnlyDictionary<string, string> captures, TransformChain? chain)
         {
             Processor = processor;
             Dataset = dataset;
             Request = request;
             _captures = captures;
-            var fields = dataset.Columns.Select(c => c.Field).ToList();
-            if (dataset.ExtraColumns == ExtraColumnsPolicy.Rescue)
-            {
-                fields.Add(new ParquetField("_rescued", ParquetType.String));
-            }
-
+            _chain = chain;
+            _lateRules = chain is null ? [] : [.. chain.Steps.OfType<LateRowsTransform>()];
+            chain?.BeginFile(captures);
+            var typed = TransformBinder.TypedSchema(dataset);
+            var fields = typed.Fields;
             _rescuedIndex = dataset.ExtraColumns == ExtraColumnsPolicy.Rescue ? fields.Count - 1 : -1;
-            Batch = new ColumnBatch(new ParquetSchema(fields), BatchRows);
+            Batch = new ColumnBatch(chain?.OutputSchema ?? typed, BatchRows);
             _writerOptions = new ParquetWriterOptions { Compression = processor.Definition.Compression };
 
             // About 64 MB of typed values across all open row groups, at a rough 24 bytes per value.
@@ -68,6 +74,33 @@ internal sealed partial class FileProcessor
 
         public long BytesWritten { get; private set; }
 
+        /// <summary>Rows dropped by a transform's named filter (e.g. late), per filter name.</summary>
+        public Dictionary<string, long> RowsFiltered { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Counts of kept rows the transforms noted (e.g. a lookup's missing keys kept with nulls).</summary>
+        public Dictionary<string, long> Notes { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Reject codes that depend on reference data, with the reference table's hash, for the rows rejected with them.</summary>
+        public Dictionary<string, string> ReferenceVersions { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>For a late-rows rule: per key, the first day of the latest month written, as yyyy-MM-dd.</summary>
+        public Dictionary<string, string>? LatestPeriods()
+        {
+            if (_latestDays.Count == 0)
+            {
+                return null;
+            }
+
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, day) in _latestDays)
+            {
+                var date = DateOnly.FromDayNumber(ValueParser.EpochDayNumber + day);
+                result[key] = new DateOnly(date.Year, date.Month, 1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return result;
+        }
+
         /// <summary>Types one record into the batch; on failure the row is rolled back and the reason returned.</summary>
         public bool TryAppendRow(CsvReader csv, int[] map, string[] header, int[] rescue, out string? badColumn, out string? badValue, out string? reason)
         {
@@ -90,6 +123,12 @@ internal sealed partial class FileProcessor
                 }
             }
 
+            if (start >= _lines.Length)
+            {
+                Array.Resize(ref _lines, _lines.Length * 2);
+            }
+
+            _lines[start] = csv.LineNumber;
             if (_rescuedIndex >= 0)
             {
                 var col = (StringColumn)Batch[_rescuedIndex];
@@ -109,13 +148,15 @@ internal sealed partial class FileProcessor
             return true;
         }
 
-        public async Task FlushBatchAsync(CancellationToken cancellationToken)
+        public async Task FlushBatchAsync(string source, CancellationToken cancellationToken)
         {
             var rows = Batch.RowCount;
             if (rows == 0)
             {
                 return;
             }
+
+            var kept = await ApplyTransformsAsync(source, rows, cancellationToken).ConfigureAwait(false);
 
             foreach (var list in _rowsByPartition.Values)
             {
@@ -130,16 +171,13 @@ internal sealed partial class FileProcessor
                     _rowsByPartition[""] = all;
                 }
 
-                for (var r = 0; r < rows; r++)
-                {
-                    all.Add(r);
-                }
+                all.AddRange(kept);
             }
             else
             {
                 // The path is built in a reused buffer and looked up as a span: a string is made once per partition, not per row.
                 var lookup = _rowsByPartition.GetAlternateLookup<ReadOnlySpan<char>>();
-                for (var r = 0; r < rows; r++)
+                foreach (var r in kept)
                 {
                     PartitionPath.AppendRow(Dataset, Batch, r, _captures, _keyBuilder);
                     var length = _keyBuilder.Length;
@@ -173,7 +211,7 @@ internal sealed partial class FileProcessor
                 _bufferedRows += list.Count;
             }
 
-            RowsWritten += rows;
+            RowsWritten += kept.Count;
             if (_bufferedRows > _bufferedRowBudget)
             {
                 FlushLargestRowGroups();
@@ -182,12 +220,59 @@ internal sealed partial class FileProcessor
             Batch.Clear();
         }
 
+        /// <summary>
+        /// Runs the dataset's transforms over the batch: rejected rows go to rejects/ with their source line, filtered ones
+        /// are counted by filter name; returns the indexes of the rows to write.
+        /// </summary>
+        private async Task<List<int>> ApplyTransformsAsync(string source, int rows, CancellationToken cancellationToken)
+        {
+            _kept.Clear();
+            if (_chain is null)
+            {
+                for (var r = 0; r < rows; r++)
+                {
+                    _kept.Add(r);
+                }
+
+                return _kept;
+            }
+
+            _chain.Apply(Batch, _disposition);
+            _disposition.AddFilterCounts(RowsFiltered);
+            foreach (var (name, count) in _disposition.Notes)
+            {
+                Notes[name] = Notes.GetValueOrDefault(name) + count;
+            }
+
+            if (_disposition.Rejections.Count > 0)
+            {
+                var versions = _chain.ReferenceVersions;
+                foreach (var reject in _disposition.Rejections)
+                {
+                    if (reject.Code is not null && versions.TryGetValue(reject.Code, out var hash))
+                    {
+                        ReferenceVersions[reject.Code] = hash;
+                    }
+
+                    await RejectAsync(source, _lines[reject.Row], reject.Column, null, reject.Reason, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var late in _lateRules)
+            {
+                late.ObserveKept(Batch, _disposition, _latestDays);
+            }
+
+            _disposition.GetKeptRows(_kept);
+            return _kept;
+        }
+
         public async Task RejectAsync(string source, long line, string? column, string? value, string reason, CancellationToken cancellationToken)
         {
             if (Dataset.OnBadRows == BadRowsPolicy.FailFile)
             {
                 throw new QuarantineException(
-                    $"{source} line {line}{(column is null ? "" : $", column {column}")}: value '{value}' {reason} (on_bad_rows: fail_file).",
+                    $"{source} line {line}{(column is null ? "" : $", column {column}")}: {(value is null ? reason : $"value '{value}' {reason}")} (on_bad_rows: fail_file).",
                     "Fix the row and drop the file again, or set on_bad_rows: reject to keep the good rows.", line: line);
             }
 

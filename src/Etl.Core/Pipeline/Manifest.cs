@@ -25,6 +25,44 @@ public sealed class Manifest
 
     private readonly Dictionary<string, ManifestRecord> _lastSucceeded = new(StringComparer.Ordinal);
 
+    private readonly Dictionary<string, DateTimeOffset> _firstSucceeded = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Late-row watermarks for a file of <paramref name="dataset"/>: per key value, the latest month committed by the files
+    /// that came before it. Files are ordered by when they first succeeded, then by key; a file not yet processed comes
+    /// after every processed one. The file's own earlier versions do not count, so reprocessing a file (after a
+    /// definition change, or a corrected re-send) never drops its own rows as late.
+    /// </summary>
+    public Dictionary<string, DateOnly> Watermarks(string dataset, string key)
+    {
+        var result = new Dictionary<string, DateOnly>(StringComparer.Ordinal);
+        var own = _firstSucceeded.TryGetValue(key, out var first) ? first : DateTimeOffset.MaxValue;
+        foreach (var (other, record) in _lastSucceeded)
+        {
+            if (other == key || record.Dataset != dataset || record.LatestPeriods is null)
+            {
+                continue;
+            }
+
+            var otherFirst = _firstSucceeded[other];
+            if (otherFirst > own || (otherFirst == own && string.CompareOrdinal(other, key) > 0))
+            {
+                continue;
+            }
+
+            foreach (var (k, text) in record.LatestPeriods)
+            {
+                if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day)
+                    && (!result.TryGetValue(k, out var known) || day > known))
+                {
+                    result[k] = day;
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Reads and folds every segment.</summary>
     public static async Task<Manifest> LoadAsync(IObjectStore store, CancellationToken cancellationToken = default)
     {
@@ -72,6 +110,7 @@ public sealed class Manifest
                 if (record.Status == Runs.FileStatus.Succeeded)
                 {
                     manifest._lastSucceeded[record.Key] = record;
+                    manifest._firstSucceeded.TryAdd(record.Key, record.CommittedAt);
                 }
             }
         }

@@ -3,6 +3,10 @@ using Etl.Core.Runs;
 namespace Etl.Core.Pipeline;
 
 /// <summary>One line of a manifest segment: what a run did with one file version.</summary>
+/// <remarks>
+/// <c>PipelineVersion</c> holds the version of the file's dataset (its definition and code transforms). The last two
+/// members are optional, so segments written before they existed still load: see <see cref="FileResult"/> for their meaning.
+/// </remarks>
 public sealed record ManifestRecord(
     string Key,
     long Size,
@@ -18,4 +22,6 @@ public sealed record ManifestRecord(
     long RowsFiltered,
     IReadOnlyList<string> Outputs,
     string? Error,
-    DateTimeOffset CommittedAt);
+    DateTimeOffset CommittedAt,
+    IReadOnlyDictionary<string, string>? ReferenceVersions = null,
+    IReadOnlyDictionary<string, string>? LatestPeriods = null);

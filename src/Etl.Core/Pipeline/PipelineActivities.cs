@@ -12,13 +12,28 @@ namespace Etl.Core.Pipeline;
 /// </summary>
 public sealed class PipelineActivities(PipelineDefinition definition, IObjectStore store) : IPipelineActivities
 {
-    private readonly FileProcessor _processor = new(definition, store);
+    private readonly TransformBinder _transforms = new(definition, store);
     private Manifest? _manifest;
+    private FileProcessor? _processor;
+
+    private FileProcessor Processor => _processor ??= new FileProcessor(definition, store, _transforms);
 
     /// <inheritdoc />
     public async Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default)
     {
         var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
+
+        // Bind every dataset's transforms first: a wrong expression, an unknown column or a missing reference table stops
+        // the run here, before any file is read. The reference tables' hashes also say which files to retry.
+        var referenceVersions = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var ds in definition.Datasets)
+        {
+            if (await _transforms.BindAsync(ds, new Dictionary<string, DateOnly>(), cancellationToken).ConfigureAwait(false) is { } chain)
+            {
+                referenceVersions[ds.Name] = chain.ReferenceVersions;
+            }
+        }
+
         var files = new List<FileWorkItem>();
         var unmatched = new List<string>();
         var upToDate = 0;
@@ -31,7 +46,7 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
                 continue;
             }
 
-            var reason = Reason(manifest.Latest.GetValueOrDefault(o.Key), o, request, definition.Version);
+            var reason = Reason(manifest.Latest.GetValueOrDefault(o.Key), o, request, dataset.Version, referenceVersions.GetValueOrDefault(dataset.Name));
             if (reason is null)
             {
                 upToDate++;
@@ -47,8 +62,10 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
     /// <inheritdoc />
     public async Task<FileResult> ProcessFileAsync(ProcessFileRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
-        return await _processor.ProcessAsync(request, manifest.LastSucceeded(request.File.Key), cancellationToken).ConfigureAwait(false);
+        var watermarks = manifest.Watermarks(request.File.Dataset, request.File.Key);
+        return await Processor.ProcessAsync(request, manifest.LastSucceeded(request.File.Key), watermarks, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -72,8 +89,10 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
         var segment = new StringBuilder();
         foreach (var r in request.Results)
         {
+            var version = definition.Datasets.FirstOrDefault(d => d.Name == r.File.Dataset)?.Version ?? request.PipelineVersion;
             var record = new ManifestRecord(r.File.Key, r.File.Size, r.File.ETag, r.File.Dataset, r.File.SourceId, r.Status,
-                request.PipelineVersion, request.RunId, r.RowsRead, r.RowsWritten, r.RowsRejected, r.RowsFiltered.Values.Sum(), r.Outputs, r.Error, now);
+                version, request.RunId, r.RowsRead, r.RowsWritten, r.RowsRejected, r.RowsFiltered.Values.Sum(), r.Outputs, r.Error, now,
+                r.ReferenceVersions, r.LatestPeriods);
             segment.Append(JsonSerializer.Serialize(record, EtlJson.Default.ManifestRecord)).Append('\n');
         }
 
@@ -86,7 +105,7 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
         return summary;
     }
 
-    private static string? Reason(ManifestRecord? latest, ObjectInfo o, DiscoverRequest request, string version)
+    private static string? Reason(ManifestRecord? latest, ObjectInfo o, DiscoverRequest request, string version, IReadOnlyDictionary<string, string>? referenceVersions)
     {
         if (request.ReprocessAll)
         {
@@ -109,8 +128,25 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
             return request.RetryFailed ? "retry" : null;
         }
 
-        // The definition changed since this version was processed: its output may differ now.
-        return latest.PipelineVersion == version ? null : "reprocess";
+        // The dataset's definition or code transforms changed since this version was processed: its output may differ now.
+        if (latest.PipelineVersion != version)
+        {
+            return "definition_changed";
+        }
+
+        // Rows were rejected for want of reference data (e.g. a currency rate) that has changed since: try them again.
+        if (latest.ReferenceVersions is { Count: > 0 } rejectedWith && referenceVersions is not null)
+        {
+            foreach (var (code, hash) in rejectedWith)
+            {
+                if (referenceVersions.TryGetValue(code, out var current) && current != hash)
+                {
+                    return "reference_changed";
+                }
+            }
+        }
+
+        return null;
     }
 
     private async Task PutOnceAsync(string key, byte[] content, CancellationToken cancellationToken)

@@ -43,6 +43,12 @@ public enum FileStatus
 /// <param name="Error">For quarantined or failed files: what went wrong and what to do.</param>
 /// <param name="IsTransient">For failed files: whether a retry may succeed.</param>
 /// <param name="Parts">For a zip of CSVs: each inner file's own counts (they add up to the file's); null otherwise.</param>
+/// <param name="ReferenceVersions">
+/// Reject codes that depend on reference data (e.g. a missing currency rate) that this file's rows were rejected with,
+/// each with the reference table's content hash; when the hash changes, the next run processes the file again.
+/// </param>
+/// <param name="LatestPeriods">For a dataset with a late-rows rule: per key value, the first day of the latest month among the written rows.</param>
+/// <param name="Notes">Counts of kept rows worth reporting (e.g. a lookup's missing keys kept with nulls).</param>
 public sealed record FileResult(
     FileWorkItem File,
     FileStatus Status,
@@ -55,14 +61,18 @@ public sealed record FileResult(
     double DurationMs,
     string? Error = null,
     bool IsTransient = false,
-    IReadOnlyList<FilePartResult>? Parts = null);
+    IReadOnlyList<FilePartResult>? Parts = null,
+    IReadOnlyDictionary<string, string>? ReferenceVersions = null,
+    IReadOnlyDictionary<string, string>? LatestPeriods = null,
+    IReadOnlyDictionary<string, long>? Notes = null);
 
 /// <summary>Counts of one CSV inside a zip.</summary>
 /// <param name="Name">Entry name inside the archive.</param>
 /// <param name="RowsRead">Data rows read.</param>
 /// <param name="RowsWritten">Rows written.</param>
 /// <param name="RowsRejected">Rows rejected.</param>
-public sealed record FilePartResult(string Name, long RowsRead, long RowsWritten, long RowsRejected);
+/// <param name="RowsFiltered">Rows dropped by transforms' named filters.</param>
+public sealed record FilePartResult(string Name, long RowsRead, long RowsWritten, long RowsRejected, long RowsFiltered = 0);
 
 /// <summary>Input of the Commit activity.</summary>
 public sealed record CommitRequest(string Pipeline, string RunId, string PipelineVersion, DateTimeOffset StartedAt, IReadOnlyList<FileResult> Results);

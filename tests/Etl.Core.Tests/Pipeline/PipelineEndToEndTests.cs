@@ -106,7 +106,7 @@ public sealed class PipelineEndToEndTests : IDisposable
 
         var summary = await RunAsync();
 
-        summary.Files.Single().File.Reason.ShouldBe("reprocess");
+        summary.Files.Single().File.Reason.ShouldBe("definition_changed");
     }
 
     [Fact]

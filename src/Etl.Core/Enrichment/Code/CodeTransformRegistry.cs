@@ -20,6 +20,9 @@ public sealed class CodeTransformRegistry
         }
     }
 
+    /// <summary>The transforms compiled into the product (what <c>AddBuiltInCodeTransforms</c> registers).</summary>
+    public static CodeTransformRegistry BuiltIn { get; } = new([new DozensToUnitsTransform()]);
+
     /// <summary>Registered names, sorted.</summary>
     public IReadOnlyList<string> Names => [.. _byName.Keys.Order(StringComparer.OrdinalIgnoreCase)];
 
