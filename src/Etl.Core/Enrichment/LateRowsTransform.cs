@@ -6,11 +6,11 @@ using Etl.Parquet;
 namespace Etl.Core.Enrichment;
 
 /// <summary>
-/// Drops rows older than what was already committed for their key: given a watermark per key (the first day of the
-/// latest committed period, e.g. 2024-03-01 when March 2024 is the latest month of partner <c>acme</c> in the manifest),
-/// a row whose date is before it is filtered as <see cref="FilterName"/> (or rejected). Rows of the watermark's own
-/// period are kept, so a re-sent file for the latest month replaces its output rather than losing rows. A key with no
-/// watermark has nothing committed: every row is kept.
+/// Drops rows already covered by what was committed for their key: given a watermark per key (the first day NOT yet
+/// committed, i.e. the day after the latest date the files before this one wrote for key <c>acme</c>), a row dated before
+/// it is filtered as <see cref="FilterName"/> (or rejected). The engine computes watermarks from the manifest, leaving out
+/// the file's own earlier versions, so a re-sent or reprocessed file never loses its own rows. A key with no watermark has
+/// nothing committed: every row is kept.
 /// </summary>
 public sealed class LateRowsTransform : IBatchTransform, IFileScopedTransform
 {
@@ -61,8 +61,8 @@ public sealed class LateRowsTransform : IBatchTransform, IFileScopedTransform
     /// <param name="input">The columns the step sees.</param>
     /// <param name="definition">The rule.</param>
     /// <param name="watermarks">
-    /// Key value (e.g. a partner; "" when the rule has no key) to the first day of the latest period already committed
-    /// for it; supplied by the engine from its manifest at the start of the run.
+    /// Key value (e.g. a partner; "" when the rule has no key) to the first day not yet committed for it (the day after
+    /// the latest committed date); supplied by the engine from its manifest.
     /// </param>
     /// <param name="captures">Names the dataset's glob captures.</param>
     public static LateRowsTransform Create(ParquetSchema input, LateRowsDefinition definition, IReadOnlyDictionary<string, DateOnly> watermarks, IReadOnlyCollection<string> captures)
@@ -210,7 +210,7 @@ public sealed class LateRowsTransform : IBatchTransform, IFileScopedTransform
             else
             {
                 var key = keys is null ? _fileKey : keys.GetString(r);
-                rows.Reject(r, dates.Field.Name, $"{dates.Field.Name} {CurrencyRateTable.FormatDay(day)} is before the latest committed period of {_keyLabel} '{key}' ({CurrencyRateTable.FormatDay(watermark)})");
+                rows.Reject(r, dates.Field.Name, $"{dates.Field.Name} {CurrencyRateTable.FormatDay(day)} is not after {CurrencyRateTable.FormatDay(watermark - 1)}, the latest date already committed for {_keyLabel} '{key}'");
             }
         }
     }

@@ -8,7 +8,7 @@ namespace Etl.Core.Enrichment;
 /// <summary>What a chain is bound with, besides the schema: the run's reference tables, the glob's capture names and the late-row watermarks.</summary>
 /// <param name="Tables">Reference tables of the run (shared).</param>
 /// <param name="Captures">Names the dataset's <c>match</c> glob captures (e.g. partner).</param>
-/// <param name="Watermarks">Late-row watermarks: key value to first day of its latest committed period (empty when none).</param>
+/// <param name="Watermarks">Late-row watermarks: key value to the first day not yet committed for it (empty when none).</param>
 public sealed record TransformBindContext(ReferenceTables Tables, IReadOnlyCollection<string> Captures, IReadOnlyDictionary<string, DateOnly> Watermarks);
 
 /// <summary>

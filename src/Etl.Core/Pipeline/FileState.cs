@@ -83,7 +83,7 @@ internal sealed partial class FileProcessor
         /// <summary>Reject codes that depend on reference data, with the reference table's hash, for the rows rejected with them.</summary>
         public Dictionary<string, string> ReferenceVersions { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>For a late-rows rule: per key, the first day of the latest month written, as yyyy-MM-dd.</summary>
+        /// <summary>For a late-rows rule: per key, the latest date written, as yyyy-MM-dd.</summary>
         public Dictionary<string, string>? LatestPeriods()
         {
             if (_latestDays.Count == 0)
@@ -94,8 +94,7 @@ internal sealed partial class FileProcessor
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (key, day) in _latestDays)
             {
-                var date = DateOnly.FromDayNumber(ValueParser.EpochDayNumber + day);
-                result[key] = new DateOnly(date.Year, date.Month, 1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+                result[key] = DateOnly.FromDayNumber(ValueParser.EpochDayNumber + day).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
             }
 
             return result;
@@ -150,7 +149,7 @@ internal sealed partial class FileProcessor
 
         public async Task FlushBatchAsync(string source, CancellationToken cancellationToken)
         {
-            var rows = Batch.RowCount;
+            var rows = Batch.Columns.Count == 0 ? 0 : Batch[0].Count;
             if (rows == 0)
             {
                 return;

@@ -28,8 +28,8 @@ public sealed class Manifest
     private readonly Dictionary<string, DateTimeOffset> _firstSucceeded = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Late-row watermarks for a file of <paramref name="dataset"/>: per key value, the latest month committed by the files
-    /// that came before it. Files are ordered by when they first succeeded, then by key; a file not yet processed comes
+    /// Late-row watermarks for a file of <paramref name="dataset"/>: per key value, the day after the latest date committed
+    /// by the files that came before it (rows dated before the watermark are late). Files are ordered by when they first succeeded, then by key; a file not yet processed comes
     /// after every processed one. The file's own earlier versions do not count, so reprocessing a file (after a
     /// definition change, or a corrected re-send) never drops its own rows as late.
     /// </summary>
@@ -53,9 +53,9 @@ public sealed class Manifest
             foreach (var (k, text) in record.LatestPeriods)
             {
                 if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day)
-                    && (!result.TryGetValue(k, out var known) || day > known))
+                    && (!result.TryGetValue(k, out var known) || day.AddDays(1) > known))
                 {
-                    result[k] = day;
+                    result[k] = day.AddDays(1);
                 }
             }
         }

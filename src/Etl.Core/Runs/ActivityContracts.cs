@@ -47,7 +47,7 @@ public enum FileStatus
 /// Reject codes that depend on reference data (e.g. a missing currency rate) that this file's rows were rejected with,
 /// each with the reference table's content hash; when the hash changes, the next run processes the file again.
 /// </param>
-/// <param name="LatestPeriods">For a dataset with a late-rows rule: per key value, the first day of the latest month among the written rows.</param>
+/// <param name="LatestPeriods">For a dataset with a late-rows rule: per key value, the latest date among the written rows (yyyy-MM-dd).</param>
 /// <param name="Notes">Counts of kept rows worth reporting (e.g. a lookup's missing keys kept with nulls).</param>
 public sealed record FileResult(
     FileWorkItem File,

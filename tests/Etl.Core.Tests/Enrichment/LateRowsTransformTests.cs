@@ -47,7 +47,7 @@ public sealed class LateRowsTransformTests
         var (_, rows) = TestBatches.Run(chain, ["bolt", "2023-11-30"], ["acme", "2023-11-30"], ["zed", "2023-11-30"], ["bolt", "2023-12-01"]);
 
         rows.States.ToArray().ShouldBe([RowState.Rejected, RowState.Rejected, RowState.Kept, RowState.Kept]);
-        rows.Rejections[0].Reason.ShouldBe("order_date 2023-11-30 is before the latest committed period of store 'bolt' (2023-12-01)");
+        rows.Rejections[0].Reason.ShouldBe("order_date 2023-11-30 is not after 2023-11-30, the latest date already committed for store 'bolt'");
     }
 
     [Fact]
