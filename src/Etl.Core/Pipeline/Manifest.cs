@@ -27,6 +27,9 @@ public sealed class Manifest
 
     private readonly Dictionary<string, DateTimeOffset> _firstSucceeded = new(StringComparer.Ordinal);
 
+    /// <summary>When <paramref name="key"/> first succeeded, or <see cref="DateTimeOffset.MaxValue"/> when it never did (the order of late-row watermarks).</summary>
+    public DateTimeOffset FirstSucceeded(string key) => _firstSucceeded.TryGetValue(key, out var first) ? first : DateTimeOffset.MaxValue;
+
     /// <summary>
     /// Late-row watermarks for a file of <paramref name="dataset"/>: per key value, the day after the latest date committed
     /// by the files that came before it (rows dated before the watermark are late). Files are ordered by when they first succeeded, then by key; a file not yet processed comes
@@ -36,7 +39,7 @@ public sealed class Manifest
     public Dictionary<string, DateOnly> Watermarks(string dataset, string key)
     {
         var result = new Dictionary<string, DateOnly>(StringComparer.Ordinal);
-        var own = _firstSucceeded.TryGetValue(key, out var first) ? first : DateTimeOffset.MaxValue;
+        var own = FirstSucceeded(key);
         foreach (var (other, record) in _lastSucceeded)
         {
             if (other == key || record.Dataset != dataset || record.LatestPeriods is null)

@@ -56,7 +56,8 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
             files.Add(new FileWorkItem(o.Key, o.Size, o.ETag, dataset.Name, SourceId.For(o.Key), reason));
         }
 
-        return new DiscoverResult(definition.Version, files, upToDate, unmatched);
+        var (now, deferred) = OnePerLateRowsKey(files, manifest);
+        return new DiscoverResult(definition.Version, now, upToDate, unmatched, deferred);
     }
 
     /// <inheritdoc />
@@ -105,9 +106,46 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
         return summary;
     }
 
+    /// <summary>
+    /// Late-row watermarks come from committed files only, so files that share a late-rows key must not run in the same
+    /// round: keeps the earliest pending file per key (by first success, then key) and defers the rest.
+    /// </summary>
+    private (List<FileWorkItem> Now, int Deferred) OnePerLateRowsKey(List<FileWorkItem> files, Manifest manifest)
+    {
+        var taken = new HashSet<string>(StringComparer.Ordinal);
+        var now = new List<FileWorkItem>(files.Count);
+        var deferred = 0;
+        foreach (var file in files.OrderBy(f => manifest.FirstSucceeded(f.Key)).ThenBy(f => f.Key, StringComparer.Ordinal))
+        {
+            var ds = definition.Datasets.First(d => d.Name == file.Dataset);
+            var rule = ds.Transforms.OfType<Enrichment.Definition.LateRowsDefinition>().FirstOrDefault();
+            if (rule is null)
+            {
+                now.Add(file);
+                continue;
+            }
+
+            // A capture key is known from the path; a column key is not known before reading, so the whole dataset is one group.
+            var group = rule.Key is not null && ds.Captures.Contains(rule.Key)
+                ? ds.Name + "/" + ds.MatchRegex.Match(file.Key).Groups[rule.Key].Value
+                : ds.Name;
+            if (taken.Add(group))
+            {
+                now.Add(file);
+            }
+            else
+            {
+                deferred++;
+            }
+        }
+
+        now.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return (now, deferred);
+    }
+
     private static string? Reason(ManifestRecord? latest, ObjectInfo o, DiscoverRequest request, string version, IReadOnlyDictionary<string, string>? referenceVersions)
     {
-        if (request.ReprocessAll)
+        if (request.ReprocessAll && (latest is null || DiscoverRequest.BaseRunId(latest.RunId) != DiscoverRequest.BaseRunId(request.RunId)))
         {
             return "reprocess";
         }
@@ -125,7 +163,8 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
 
         if (latest.Status != FileStatus.Succeeded)
         {
-            return request.RetryFailed ? "retry" : null;
+            // Not again within the same run: a later round retrying it would only fail again.
+            return request.RetryFailed && DiscoverRequest.BaseRunId(latest.RunId) != DiscoverRequest.BaseRunId(request.RunId) ? "retry" : null;
         }
 
         // The dataset's definition or code transforms changed since this version was processed: its output may differ now.

@@ -24,34 +24,76 @@ public sealed class PipelineRunner(PipelineDefinition definition, IObjectStore s
             var started = DateTimeOffset.UtcNow;
             var runId = started.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6];
             var activities = new PipelineActivities(definition, store);
-            var discovered = await activities.DiscoverAsync(new DiscoverRequest(definition.Name, runId, options.RetryFailed, options.ReprocessAll), cancellationToken).ConfigureAwait(false);
-            if (options.DryRun)
+            using var renew = new Timer(_ => _ = lease.RenewAsync(CancellationToken.None), null, TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3));
+            DiscoverResult? first = null;
+            var allFiles = new List<FileWorkItem>();
+            var allResults = new List<FileResult>();
+            RunSummary? summary = null;
+            var progressState = new ProgressState();
+
+            // Rounds: files sharing a late-rows key run one per round (see DiscoverResult.Deferred); usually one round.
+            for (var round = 1; ; round++)
             {
-                return (discovered, new RunSummary(definition.Name, runId, discovered.PipelineVersion, started, started, [], 0, 0, 0, 0, 0, 0, 0));
+                var roundId = DiscoverRequest.RoundId(runId, round);
+                var discovered = await activities.DiscoverAsync(new DiscoverRequest(definition.Name, roundId, options.RetryFailed, options.ReprocessAll), cancellationToken).ConfigureAwait(false);
+                first ??= discovered;
+                allFiles.AddRange(discovered.Files);
+                if (options.DryRun)
+                {
+                    return (discovered, new RunSummary(definition.Name, runId, discovered.PipelineVersion, started, started, [], 0, 0, 0, 0, 0, 0, 0));
+                }
+
+                var results = await ProcessAsync(activities, roundId, discovered, options, progressState, progress, cancellationToken).ConfigureAwait(false);
+                allResults.AddRange(results);
+                summary = await activities.CommitAsync(new CommitRequest(definition.Name, roundId, discovered.PipelineVersion, started, results), cancellationToken).ConfigureAwait(false);
+                if (discovered.Deferred == 0 || discovered.Files.Count == 0)
+                {
+                    break;
+                }
             }
 
-            var results = new FileResult[discovered.Files.Count];
-            var done = 0;
-            var failed = 0;
-            long rows = 0;
-            long bytes = 0;
-            progress?.Report(new RunProgress(results.Length, 0, 0, 0, 0, null));
-            using var renew = new Timer(_ => _ = lease.RenewAsync(CancellationToken.None), null, TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3));
-            await Parallel.ForEachAsync(
-                Enumerable.Range(0, results.Length),
-                new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelFiles ?? definition.MaxParallelFiles, CancellationToken = cancellationToken },
-                async (i, ct) =>
-                {
-                    var file = discovered.Files[i];
-                    var result = await activities.ProcessFileAsync(new ProcessFileRequest(definition.Name, runId, discovered.PipelineVersion, file), ct).ConfigureAwait(false);
-                    results[i] = result;
-                    var d = Interlocked.Increment(ref done);
-                    var f = result.Status == FileStatus.Succeeded ? Volatile.Read(ref failed) : Interlocked.Increment(ref failed);
-                    progress?.Report(new RunProgress(results.Length, d, f, Interlocked.Add(ref rows, result.RowsRead), Interlocked.Add(ref bytes, result.BytesWritten), file.Key));
-                }).ConfigureAwait(false);
-
-            var summary = await activities.CommitAsync(new CommitRequest(definition.Name, runId, discovered.PipelineVersion, started, results), cancellationToken).ConfigureAwait(false);
-            return (discovered, summary);
+            var combined = summary! with
+            {
+                RunId = runId,
+                Files = allResults,
+                FilesSucceeded = allResults.Count(r => r.Status == FileStatus.Succeeded),
+                FilesQuarantined = allResults.Count(r => r.Status == FileStatus.Quarantined),
+                FilesFailed = allResults.Count(r => r.Status == FileStatus.Failed),
+                RowsRead = allResults.Sum(r => r.RowsRead),
+                RowsWritten = allResults.Sum(r => r.RowsWritten),
+                RowsRejected = allResults.Sum(r => r.RowsRejected),
+                RowsFiltered = allResults.Sum(r => r.RowsFiltered.Values.Sum()),
+            };
+            return (first! with { Files = allFiles, Deferred = 0 }, combined);
         }
+    }
+
+    private async Task<FileResult[]> ProcessAsync(PipelineActivities activities, string runId, DiscoverResult discovered, RunOptions options, ProgressState state, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
+    {
+        var results = new FileResult[discovered.Files.Count];
+        Interlocked.Add(ref state.Total, results.Length);
+        progress?.Report(new RunProgress(Volatile.Read(ref state.Total), Volatile.Read(ref state.Done), Volatile.Read(ref state.Failed), Volatile.Read(ref state.Rows), Volatile.Read(ref state.Bytes), null));
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, results.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelFiles ?? definition.MaxParallelFiles, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var file = discovered.Files[i];
+                var result = await activities.ProcessFileAsync(new ProcessFileRequest(definition.Name, runId, discovered.PipelineVersion, file), ct).ConfigureAwait(false);
+                results[i] = result;
+                var d = Interlocked.Increment(ref state.Done);
+                var f = result.Status == FileStatus.Succeeded ? Volatile.Read(ref state.Failed) : Interlocked.Increment(ref state.Failed);
+                progress?.Report(new RunProgress(Volatile.Read(ref state.Total), d, f, Interlocked.Add(ref state.Rows, result.RowsRead), Interlocked.Add(ref state.Bytes, result.BytesWritten), file.Key));
+            }).ConfigureAwait(false);
+        return results;
+    }
+
+    private sealed class ProgressState
+    {
+        public int Total;
+        public int Done;
+        public int Failed;
+        public long Rows;
+        public long Bytes;
     }
 }

@@ -5,14 +5,35 @@ namespace Etl.Core.Runs;
 /// <param name="RunId">The run (orchestration instance) id.</param>
 /// <param name="RetryFailed">Also pick failed or quarantined versions whose content did not change.</param>
 /// <param name="ReprocessAll">Pick every landed file, whatever the manifest says.</param>
-public sealed record DiscoverRequest(string Pipeline, string RunId, bool RetryFailed = false, bool ReprocessAll = false);
+public sealed record DiscoverRequest(string Pipeline, string RunId, bool RetryFailed = false, bool ReprocessAll = false)
+{
+    /// <summary>
+    /// The id of round <paramref name="round"/> of run <paramref name="runId"/> (round 1 is the run id itself): later rounds
+    /// process files deferred by <see cref="DiscoverResult.Deferred"/>, and <see cref="ReprocessAll"/> does not pick again
+    /// what an earlier round of the same run already processed.
+    /// </summary>
+    public static string RoundId(string runId, int round) => round <= 1 ? runId : $"{runId}.r{round}";
+
+    /// <summary>The run id a round id belongs to.</summary>
+    public static string BaseRunId(string roundId)
+    {
+        ArgumentNullException.ThrowIfNull(roundId);
+        var dot = roundId.LastIndexOf(".r", StringComparison.Ordinal);
+        return dot > 0 ? roundId[..dot] : roundId;
+    }
+}
 
 /// <summary>Output of the Discover activity.</summary>
 /// <param name="PipelineVersion">Hash of the normalised definition and code transform versions.</param>
 /// <param name="Files">Files to process, in key order.</param>
 /// <param name="UpToDate">Landed files skipped because their current version is already processed.</param>
 /// <param name="Unmatched">Landed keys that matched no dataset.</param>
-public sealed record DiscoverResult(string PipelineVersion, IReadOnlyList<FileWorkItem> Files, int UpToDate, IReadOnlyList<string> Unmatched);
+/// <param name="Deferred">
+/// Files left for a follow-up round of the same run: of several pending files that share a late-rows key (e.g. one
+/// partner's monthly files), only the earliest is processed per round, so each sees what the ones before it committed.
+/// Hosts discover again after the commit until this is 0.
+/// </param>
+public sealed record DiscoverResult(string PipelineVersion, IReadOnlyList<FileWorkItem> Files, int UpToDate, IReadOnlyList<string> Unmatched, int Deferred = 0);
 
 /// <summary>Input of the ProcessFile activity.</summary>
 public sealed record ProcessFileRequest(string Pipeline, string RunId, string PipelineVersion, FileWorkItem File);

@@ -169,6 +169,31 @@ public sealed class TransformPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_FirstRunWithSeveralMonthlyFilesOfOnePartner_RoundsInOrderNoDuplicates()
+    {
+        Land("landing/partners/acme/2024-01.csv", "order_id,order_date,store_id,units_sold,unit_price,currency\n1,2024-01-05,S1,1,1.00,USD\n");
+        Land("landing/partners/acme/2024-02.csv", "order_id,order_date,store_id,units_sold,unit_price,currency\n1,2024-01-05,S1,1,1.00,USD\n2,2024-02-05,S1,1,1.00,USD\n");
+        Land("landing/partners/acme/2024-03.csv", "order_id,order_date,store_id,units_sold,unit_price,currency\n1,2024-01-05,S1,1,1.00,USD\n2,2024-02-05,S1,1,1.00,USD\n3,2024-03-05,S1,1,1.00,USD\n");
+        Land("landing/partners/bolt/2024-03.csv", "order_id,order_date,store_id,units_sold,unit_price,currency\n7,2024-01-05,S1,1,1.00,USD\n");
+
+        var dry = await RunAsync(new RunOptions(DryRun: true));
+        var summary = await RunAsync();
+
+        dry.Files.Select(f => f.File.Key).ShouldBe(["landing/partners/acme/2024-01.csv", "landing/partners/bolt/2024-03.csv"], "one file per partner per round");
+        summary.Files.Count.ShouldBe(4);
+        summary.RowsWritten.ShouldBe(4);
+        summary.RowsFiltered.ShouldBe(3);
+        (await DuckDb.ScalarAsync($"SELECT string_agg(order_id::VARCHAR, ',' ORDER BY order_id) FROM read_parquet({Glob})")).ShouldBe("1,2,3,7");
+        Directory.GetFiles(Path.Combine(Lake, "_meta", "manifest")).Length.ShouldBe(3, "three rounds, one manifest segment each");
+
+        var again = await RunAsync(new RunOptions(ReprocessAll: true));
+
+        again.Files.Count.ShouldBe(4, "each file once, over three rounds");
+        again.RowsFiltered.ShouldBe(3);
+        (await DuckDb.ScalarAsync($"SELECT string_agg(order_id::VARCHAR, ',' ORDER BY order_id) FROM read_parquet({Glob})")).ShouldBe("1,2,3,7");
+    }
+
+    [Fact]
     public async Task Run_TransformConfigurationWrong_ClearErrorBeforeAnyOutput()
     {
         File.WriteAllText(_dir.Combine("pipeline.yaml"), Yaml.Replace("units_sold * unit_price", "units_sold * unit_prize", StringComparison.Ordinal));
