@@ -9,6 +9,7 @@ public sealed class InitAndGenerateTests : IDisposable
     [Theory]
     [InlineData("partner-sales", 1)]
     [InlineData("sales-records", 0)]
+    [InlineData("store-sales", 0)]
     public async Task Init_Template_ThenRun_Works(string template, int expectedExit)
     {
         var target = _dir.Combine(template);
