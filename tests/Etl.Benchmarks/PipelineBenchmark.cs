@@ -14,7 +14,7 @@ namespace Etl.Benchmarks;
 /// </summary>
 internal sealed class PipelineBenchmark : IBenchmark
 {
-    private const string ChildFlag = "--child";
+    internal const string ChildFlag = "--child";
 
     private const string DuckScript = """
         import { createRequire } from 'node:module';
@@ -36,7 +36,8 @@ internal sealed class PipelineBenchmark : IBenchmark
         process.stdout.write(JSON.stringify({ ms, peak_bytes: process.resourceUsage().maxRSS * 1024 }));
         """;
 
-    private const string Definition = """
+    /// <summary>The Sales Records definition: typed and partitioned by country, no transforms.</summary>
+    internal const string Definition = """
         pipeline: sales-records-bench
         lake: ./lake
         datasets:
@@ -151,12 +152,12 @@ internal sealed class PipelineBenchmark : IBenchmark
     }
 
     /// <summary>Under the dotnet host the child needs our dll; under the apphost it needs nothing.</summary>
-    private static string[] SelfArgs() =>
+    internal static string[] SelfArgs() =>
         Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
             ? [typeof(PipelineBenchmark).Assembly.Location]
             : [];
 
-    private static (double Ms, long Peak) RunChild(string program, IEnumerable<string> args)
+    internal static (double Ms, long Peak) RunChild(string program, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)

@@ -35,7 +35,7 @@ internal sealed class TransformBenchmark : IBenchmark
         Console.WriteLine($"generating {rows:N0} Sales Records rows...");
         var source = SalesRecordsBatches.Build(rows);
         var chain = await BuildChainAsync(cancellationToken).ConfigureAwait(false);
-        var empty = TransformChain.Empty(SalesRecordsBatches.Schema);
+        var empty = TransformChain.Empty(chain.OutputSchema);
         var batches = source.Select(b => Widen(b, chain.OutputSchema)).ToList();
         var dir = Directory.CreateTempSubdirectory("etl-bench-transform").FullName;
         try
