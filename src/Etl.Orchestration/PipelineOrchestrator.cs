@@ -21,38 +21,57 @@ public static class PipelineOrchestrator
         var parallel = Math.Max(1, input.MaxParallelFiles);
 
         context.SetCustomStatus(new RunProgressStatus("discovering", 0, 0, 0, 0, 0, 0, 0));
-        var discovered = await context.CallActivityAsync<DiscoverResult>(
-            ActivityNames.Discover,
-            new DiscoverRequest(input.Pipeline, context.InstanceId, input.RetryFailed, input.ReprocessAll),
-            retry).ConfigureAwait(true);
+        var results = new List<FileResult>();
+        var progress = new RunProgressStatus("processing", 0, 0, 0, 0, 0, 0, 0);
+        DiscoverResult? first = null;
+        RunSummary? summary = null;
+        var totalFiles = 0;
+        var batchIndex = 0;
 
-        var files = discovered.Files;
-        var batchCount = (files.Count + batchSize - 1) / batchSize;
-        var results = new List<FileResult>(files.Count);
-        var progress = new RunProgressStatus("processing", files.Count, 0, 0, 0, 0, 0, batchCount);
-        context.SetCustomStatus(progress);
-        for (var b = 0; b < batchCount; b++)
+        // Rounds: files that share a late-rows key run one per round (DiscoverResult.Deferred), each round committed
+        // before the next is discovered, so a file's watermark sees the files before it. Usually there is one round.
+        for (var round = 1; ; round++)
         {
-            var count = Math.Min(batchSize, files.Count - (b * batchSize));
-            var batchFiles = new FileWorkItem[count];
-            for (var i = 0; i < count; i++)
+            var roundId = DiscoverRequest.RoundId(context.InstanceId, round);
+            var discovered = await context.CallActivityAsync<DiscoverResult>(
+                ActivityNames.Discover,
+                new DiscoverRequest(input.Pipeline, roundId, input.RetryFailed, input.ReprocessAll),
+                retry).ConfigureAwait(true);
+            first ??= discovered;
+            var files = discovered.Files;
+            totalFiles += files.Count;
+            var batchCount = (files.Count + batchSize - 1) / batchSize;
+            var roundResults = new List<FileResult>(files.Count);
+            progress = progress with { Stage = "processing", FilesTotal = totalFiles + discovered.Deferred, BatchesTotal = progress.BatchesTotal + batchCount };
+            context.SetCustomStatus(progress);
+            for (var b = 0; b < batchCount; b++)
             {
-                batchFiles[i] = files[(b * batchSize) + i];
+                var count = Math.Min(batchSize, files.Count - (b * batchSize));
+                var batchFiles = new FileWorkItem[count];
+                for (var i = 0; i < count; i++)
+                {
+                    batchFiles[i] = files[(b * batchSize) + i];
+                }
+
+                var batch = await context.CallSubOrchestratorAsync<FileBatchResult>(
+                    ActivityNames.ProcessFileBatch,
+                    new FileBatchInput(input.Pipeline, roundId, discovered.PipelineVersion, batchIndex++, batchFiles, parallel, retry)).ConfigureAwait(true);
+                roundResults.AddRange(batch.Results);
+                progress = Advance(progress, batch.Results);
+                context.SetCustomStatus(progress);
             }
 
-            var batch = await context.CallSubOrchestratorAsync<FileBatchResult>(
-                ActivityNames.ProcessFileBatch,
-                new FileBatchInput(input.Pipeline, context.InstanceId, discovered.PipelineVersion, b, batchFiles, parallel, retry)).ConfigureAwait(true);
-            results.AddRange(batch.Results);
-            progress = Advance(progress, batch.Results);
-            context.SetCustomStatus(progress);
+            context.SetCustomStatus(progress with { Stage = "committing" });
+            summary = await context.CallActivityAsync<RunSummary>(
+                ActivityNames.Commit,
+                new CommitRequest(input.Pipeline, roundId, discovered.PipelineVersion, startedAt, roundResults),
+                retry).ConfigureAwait(true);
+            results.AddRange(roundResults);
+            if (discovered.Deferred == 0 || files.Count == 0)
+            {
+                break;
+            }
         }
-
-        context.SetCustomStatus(progress with { Stage = "committing" });
-        var summary = await context.CallActivityAsync<RunSummary>(
-            ActivityNames.Commit,
-            new CommitRequest(input.Pipeline, context.InstanceId, discovered.PipelineVersion, startedAt, results),
-            retry).ConfigureAwait(true);
 
         WarehouseLoadResult? warehouse = null;
         if (input.LoadWarehouse)
@@ -78,18 +97,18 @@ public static class PipelineOrchestrator
         return new PipelineRunOutput(
             input.Pipeline,
             context.InstanceId,
-            discovered.PipelineVersion,
+            first!.PipelineVersion,
             startedAt,
-            summary.FinishedAt,
-            files.Count,
-            summary.FilesSucceeded,
-            summary.FilesQuarantined,
-            summary.FilesFailed,
-            discovered.UpToDate,
-            summary.RowsRead,
-            summary.RowsWritten,
-            summary.RowsRejected,
-            summary.RowsFiltered,
+            summary!.FinishedAt,
+            totalFiles,
+            results.Count(r => r.Status == FileStatus.Succeeded),
+            results.Count(r => r.Status == FileStatus.Quarantined),
+            results.Count(r => r.Status == FileStatus.Failed),
+            first.UpToDate,
+            results.Sum(r => r.RowsRead),
+            results.Sum(r => r.RowsWritten),
+            results.Sum(r => r.RowsRejected),
+            results.Sum(r => r.RowsFiltered.Values.Sum()),
             warehouse);
     }
 

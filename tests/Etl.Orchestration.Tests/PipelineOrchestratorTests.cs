@@ -215,6 +215,39 @@ public sealed class PipelineOrchestratorTests
     private static FileBatchInput Batch(IReadOnlyList<FileWorkItem> files, int parallel) =>
         new("sales", "run-1", "v1", 0, files, parallel, ActivityRetryPolicy.None);
 
+    [Fact]
+    public async Task RunAsync_DeferredFiles_DiscoversAndCommitsRoundByRoundUntilNoneDeferred()
+    {
+        var items = Files.Items(4);
+        var discovers = new List<DiscoverRequest>();
+        var commits = new List<CommitRequest>();
+        var rounds = new Queue<DiscoverResult>([
+            new DiscoverResult("v1", items.Take(2).ToList(), 1, [], Deferred: 2),
+            new DiscoverResult("v1", items.Skip(2).Take(1).ToList(), 3, [], Deferred: 1),
+            new DiscoverResult("v1", items.Skip(3).ToList(), 4, [], Deferred: 0)]);
+        _context.CallActivityAsync<DiscoverResult>(ActivityNames.Discover, Arg.Any<object?>(), Arg.Any<ActivityRetryPolicy?>())
+            .Returns(ci =>
+            {
+                discovers.Add((DiscoverRequest)ci[1]!);
+                return rounds.Dequeue();
+            });
+        _context.CallActivityAsync<RunSummary>(ActivityNames.Commit, Arg.Any<object?>(), Arg.Any<ActivityRetryPolicy?>()).Returns(ci =>
+        {
+            commits.Add((CommitRequest)ci[1]!);
+            return Files.Summary(commits[^1], s_clock.AddMinutes(5));
+        });
+
+        var output = await PipelineOrchestrator.RunAsync(_context, new PipelineRunInput("sales", BatchSize: 10, ReprocessAll: true));
+
+        discovers.Select(d => d.RunId).ShouldBe(["run-1", "run-1.r2", "run-1.r3"]);
+        discovers.ShouldAllBe(d => d.ReprocessAll);
+        commits.Select(c => (c.RunId, c.Results.Count)).ShouldBe([("run-1", 2), ("run-1.r2", 1), ("run-1.r3", 1)]);
+        _batches.Select(b => b.BatchIndex).ShouldBe([0, 1, 2]);
+        output.FilesTotal.ShouldBe(4);
+        output.FilesQuarantined.ShouldBe(1, "f001 is quarantined by the fake batch");
+        output.FilesUpToDate.ShouldBe(1, "from the first round's discovery");
+    }
+
     private void Discovers(int count) =>
         _context.CallActivityAsync<DiscoverResult>(ActivityNames.Discover, Arg.Any<object?>(), Arg.Any<ActivityRetryPolicy?>())
             .Returns(new DiscoverResult("v1", Files.Items(count), 2, []));
