@@ -74,7 +74,9 @@ start() {
     --location "$state/azurite" --silent --skipApiVersionCheck --loose
   echo "export ETL_TEST_AZURITE_BLOB='http://127.0.0.1:$az/devstoreaccount1'"
   s3=$(free_port); rm -rf "$state/s3rver"; mkdir -p "$state/s3rver"
-  start_node_service s3rver "$s3" "$tools/node_modules/.bin/s3rver" -d "$state/s3rver" -a 127.0.0.1 -p "$s3" --silent
+  # s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 only has in its legacy provider:
+  # without it every listing past 1,000 keys fails with 500 InternalError.
+  NODE_OPTIONS=--openssl-legacy-provider start_node_service s3rver "$s3" "$tools/node_modules/.bin/s3rver" -d "$state/s3rver" -a 127.0.0.1 -p "$s3" --silent
   echo "export ETL_TEST_S3_ENDPOINT='http://127.0.0.1:$s3'"
   echo "export ETL_TOOLS_DIR='$tools'"
   log "services started (state in $state)"
