@@ -8,7 +8,7 @@ namespace Etl.Storage.S3;
 internal static class S3Errors
 {
     public static bool IsNotFound(AmazonS3Exception ex) =>
-        ex.StatusCode == HttpStatusCode.NotFound || ex.ErrorCode is "NoSuchKey" or "NotFound";
+        ex.ErrorCode != "NoSuchBucket" && (ex.StatusCode == HttpStatusCode.NotFound || ex.ErrorCode is "NoSuchKey" or "NotFound");
 
     public static bool IsPreconditionFailed(AmazonS3Exception ex) =>
         ex.StatusCode is HttpStatusCode.PreconditionFailed || ex.ErrorCode is "PreconditionFailed" or "ConditionalRequestConflict";

@@ -44,8 +44,11 @@ internal sealed class S3ConditionalProxy : IAsyncDisposable
     /// <summary>Requests the proxy has answered with an injected 503.</summary>
     public int InjectedFailures;
 
-    /// <summary>Requests seen, by method and path kind (for assertions about retries).</summary>
+    /// <summary>Requests seen.</summary>
     public int Requests;
+
+    /// <summary>AbortMultipartUpload requests seen.</summary>
+    public int Aborts;
 
     public static async Task<S3ConditionalProxy> StartAsync(string s3Endpoint, IAmazonS3 direct)
     {
@@ -82,6 +85,11 @@ internal sealed class S3ConditionalProxy : IAsyncDisposable
     {
         Interlocked.Increment(ref Requests);
         var request = context.Request;
+        if (request.Method == "DELETE" && request.Query.ContainsKey("uploadId"))
+        {
+            Interlocked.Increment(ref Aborts);
+        }
+
         if (Interlocked.Decrement(ref _failNext) >= 0)
         {
             Interlocked.Increment(ref InjectedFailures);
