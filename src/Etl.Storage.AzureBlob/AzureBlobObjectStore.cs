@@ -380,6 +380,13 @@ public sealed class AzureBlobObjectStore : IObjectStore
         {
             throw new StorageException($"{Description}/{key}: {operation} failed ({ex.Status} {ex.ErrorCode}).", key, ex, IsTransient(ex.Status));
         }
+        catch (AggregateException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Azure.Core's retry policy reports a failure of every try (connection refused, reset, timeout) as one AggregateException.
+            var last = ex.InnerExceptions.Count > 0 ? ex.InnerExceptions[^1] : ex;
+            throw new StorageException(
+                $"{Description}/{key}: {operation} failed after {ex.InnerExceptions.Count} tries: {last.Message} Check that the endpoint is reachable.", key, ex, isTransient: true);
+        }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TimeoutException or Azure.Identity.AuthenticationFailedException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
