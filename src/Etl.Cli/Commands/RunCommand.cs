@@ -4,7 +4,6 @@ using Etl.Core.Definition;
 using Etl.Core.Pipeline;
 using Etl.Core.Runs;
 using Etl.Storage;
-using Etl.Storage.Local;
 using Spectre.Console;
 
 namespace Etl.Cli.Commands;
@@ -43,10 +42,15 @@ internal static class RunCommand
                 return ExitCodes.ConfigurationError;
             }
 
-            var lakeRoot = result.GetValue(lake) is { } l ? Path.GetFullPath(l) : definition.Lake;
-            if (lakeRoot.Contains("://", StringComparison.Ordinal))
+            var lakeRoot = result.GetValue(lake) is { } l ? LakeStores.Resolve(l) : definition.Lake;
+            IObjectStore store;
+            try
             {
-                await stderr.WriteLineAsync($"Lake '{lakeRoot}': only local folders are supported by this build; S3 and Azure Blob lakes arrive with the storage adapters.").ConfigureAwait(false);
+                store = LakeStores.Open(lakeRoot);
+            }
+            catch (StorageException ex)
+            {
+                await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return ExitCodes.ConfigurationError;
             }
 
@@ -54,7 +58,6 @@ internal static class RunCommand
             var options = new RunOptions(result.GetValue(retryFailed), result.GetValue(reprocessAll), result.GetValue(dryRun), result.GetValue(parallel));
             try
             {
-                var store = new LocalObjectStore(lakeRoot);
                 var runner = new PipelineRunner(definition, store);
                 var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
                 var (discovered, summary) = interactive
@@ -72,7 +75,7 @@ internal static class RunCommand
                 }
                 else
                 {
-                    RunReport.Write(stdout, summary, discovered, lakeRoot);
+                    RunReport.Write(stdout, summary, discovered, store.Description);
                 }
 
                 return summary.FilesQuarantined + summary.FilesFailed > 0 ? ExitCodes.FilesFailed : ExitCodes.Success;

@@ -32,15 +32,15 @@ internal static class RunReport
             $"run {s.RunId}: {s.Files.Count} file(s): {s.FilesSucceeded} succeeded, {s.FilesQuarantined} quarantined, {s.FilesFailed} failed; rows read {s.RowsRead:N0} = written {s.RowsWritten:N0} + rejected {s.RowsRejected:N0} + filtered {s.RowsFiltered:N0}; {(s.FinishedAt - s.StartedAt).TotalSeconds:F1} s"));
         WriteCounts(w, "filtered:", s.Files.Select(f => f.RowsFiltered));
         WriteCounts(w, "noted:   ", s.Files.Select(f => f.Notes));
-        w.WriteLine($"output:     {Path.Combine(lake, "processed")}");
+        w.WriteLine($"output:     {lake}/processed");
         if (s.RowsRejected > 0)
         {
-            w.WriteLine($"rejects:    {Path.Combine(lake, "rejects")}");
+            w.WriteLine($"rejects:    {lake}/rejects");
         }
 
         if (s.FilesQuarantined > 0)
         {
-            w.WriteLine($"quarantine: {Path.Combine(lake, "quarantine")} (each file has a .error.json saying why and what to do)");
+            w.WriteLine($"quarantine: {lake}/quarantine (each file has a .error.json saying why and what to do)");
         }
 
         WriteUnmatched(w, discovered);

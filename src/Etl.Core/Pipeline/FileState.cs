@@ -51,7 +51,8 @@ internal sealed partial class FileProcessor
             _bufferedRowBudget = Math.Max(BatchRows * 4, (64L << 20) / (24L * fields.Count));
             _writerOptions.KeyValueMetadata["etl.version"] = typeof(FileProcessor).Assembly.GetName().Version?.ToString() ?? "0";
             _writerOptions.KeyValueMetadata["etl.source"] = request.File.Key;
-            _writerOptions.KeyValueMetadata["etl.source_etag"] = request.File.ETag;
+            // The size, not the ETag: ETags differ between stores, and the same input must give byte-identical Parquet on every store.
+            _writerOptions.KeyValueMetadata["etl.source_size"] = request.File.Size.ToString(System.Globalization.CultureInfo.InvariantCulture);
             _writerOptions.KeyValueMetadata["etl.pipeline_version"] = request.PipelineVersion;
         }
 

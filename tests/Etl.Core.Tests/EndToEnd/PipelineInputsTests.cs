@@ -160,7 +160,7 @@ public sealed class PipelineInputsTests : IDisposable
         var kv = reader.KeyValueMetadata;
         kv.ContainsKey("etl.version").ShouldBeTrue();
         kv["etl.source"].ShouldBe("landing/s1/a.csv");
-        kv["etl.source_etag"].ShouldBe(summary.Files[0].File.ETag);
+        kv["etl.source_size"].ShouldBe(summary.Files[0].File.Size.ToString(System.Globalization.CultureInfo.InvariantCulture));
         kv["etl.pipeline_version"].ShouldBe(summary.PipelineVersion);
         Path.GetFileName(path).ShouldBe($"part-{summary.Files[0].File.SourceId}.parquet");
     }
