@@ -21,6 +21,10 @@ public static class PipelineOrchestrator
         var parallel = Math.Max(1, input.MaxParallelFiles);
 
         context.SetCustomStatus(new RunProgressStatus("discovering", 0, 0, 0, 0, 0, 0, 0));
+
+        // The run id names the manifest segments, which must sort by time: derived from the replay-safe start time,
+        // not taken from the instance id (a fixed singleton id on Azure, a random one locally).
+        var runId = RunIds.Create(startedAt, context.InstanceId);
         var results = new List<FileResult>();
         var progress = new RunProgressStatus("processing", 0, 0, 0, 0, 0, 0, 0);
         DiscoverResult? first = null;
@@ -32,7 +36,7 @@ public static class PipelineOrchestrator
         // before the next is discovered, so a file's watermark sees the files before it. Usually there is one round.
         for (var round = 1; ; round++)
         {
-            var roundId = DiscoverRequest.RoundId(context.InstanceId, round);
+            var roundId = DiscoverRequest.RoundId(runId, round);
             var discovered = await context.CallActivityAsync<DiscoverResult>(
                 ActivityNames.Discover,
                 new DiscoverRequest(input.Pipeline, roundId, input.RetryFailed, input.ReprocessAll),
@@ -96,7 +100,7 @@ public static class PipelineOrchestrator
         context.SetCustomStatus(progress with { Stage = "done" });
         return new PipelineRunOutput(
             input.Pipeline,
-            context.InstanceId,
+            runId,
             first!.PipelineVersion,
             startedAt,
             summary!.FinishedAt,

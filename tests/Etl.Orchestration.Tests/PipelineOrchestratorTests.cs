@@ -6,6 +6,7 @@ namespace Etl.Orchestration.Tests;
 
 public sealed class PipelineOrchestratorTests
 {
+    private const string RunId = "20260301T060000000Z-run1";
     private static readonly DateTime s_clock = new(2026, 3, 1, 6, 0, 0, DateTimeKind.Utc);
     private readonly IOrchestrationContext _context = Substitute.For<IOrchestrationContext>();
     private readonly List<FileBatchInput> _batches = [];
@@ -40,7 +41,7 @@ public sealed class PipelineOrchestratorTests
         _batches.Select(b => b.Files.Count).ShouldBe([2, 2, 1]);
         _batches.Select(b => b.BatchIndex).ShouldBe([0, 1, 2]);
         _batches.SelectMany(b => b.Files).ShouldBe(Files.Items(5));
-        _batches.ShouldAllBe(b => b.MaxParallelFiles == 3 && b.RunId == "run-1" && b.PipelineVersion == "v1");
+        _batches.ShouldAllBe(b => b.MaxParallelFiles == 3 && b.RunId == RunId && b.PipelineVersion == "v1");
     }
 
     [Fact]
@@ -53,7 +54,7 @@ public sealed class PipelineOrchestratorTests
         _commit.ShouldNotBeNull();
         _commit.Results.Count.ShouldBe(5);
         _commit.StartedAt.ShouldBe(new DateTimeOffset(s_clock));
-        _commit.RunId.ShouldBe("run-1");
+        _commit.RunId.ShouldBe(RunId, "run ids sort by start time, whatever the instance id");
         output.FilesSucceeded.ShouldBe(4);
         output.FilesQuarantined.ShouldBe(1);
         output.StartedAt.ShouldBe(new DateTimeOffset(s_clock));
@@ -138,7 +139,7 @@ public sealed class PipelineOrchestratorTests
         await PipelineOrchestrator.RunAsync(_context, new PipelineRunInput("sales", RetryFailed: true, ReprocessAll: true));
 
         await _context.Received(1).CallActivityAsync<DiscoverResult>(
-            ActivityNames.Discover, new DiscoverRequest("sales", "run-1", true, true), Arg.Any<ActivityRetryPolicy?>());
+            ActivityNames.Discover, new DiscoverRequest("sales", RunId, true, true), Arg.Any<ActivityRetryPolicy?>());
     }
 
     [Fact]
@@ -239,9 +240,9 @@ public sealed class PipelineOrchestratorTests
 
         var output = await PipelineOrchestrator.RunAsync(_context, new PipelineRunInput("sales", BatchSize: 10, ReprocessAll: true));
 
-        discovers.Select(d => d.RunId).ShouldBe(["run-1", "run-1.r2", "run-1.r3"]);
+        discovers.Select(d => d.RunId).ShouldBe([RunId, RunId + ".r2", RunId + ".r3"]);
         discovers.ShouldAllBe(d => d.ReprocessAll);
-        commits.Select(c => (c.RunId, c.Results.Count)).ShouldBe([("run-1", 2), ("run-1.r2", 1), ("run-1.r3", 1)]);
+        commits.Select(c => (c.RunId, c.Results.Count)).ShouldBe([(RunId, 2), (RunId + ".r2", 1), (RunId + ".r3", 1)]);
         _batches.Select(b => b.BatchIndex).ShouldBe([0, 1, 2]);
         output.FilesTotal.ShouldBe(4);
         output.FilesQuarantined.ShouldBe(1, "f001 is quarantined by the fake batch");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Etl.Core.Definition;
 using Etl.Core.Runs;
 using Etl.Storage;
@@ -22,7 +21,7 @@ public sealed class PipelineRunner(PipelineDefinition definition, IObjectStore s
         await using (lease.ConfigureAwait(false))
         {
             var started = DateTimeOffset.UtcNow;
-            var runId = started.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6];
+            var runId = RunIds.Create(started, Guid.NewGuid().ToString("N")[..6]);
             var activities = new PipelineActivities(definition, store);
             using var renew = new Timer(_ => _ = lease.RenewAsync(CancellationToken.None), null, TimeSpan.FromMinutes(3), TimeSpan.FromMinutes(3));
             DiscoverResult? first = null;

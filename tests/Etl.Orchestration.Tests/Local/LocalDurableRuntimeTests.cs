@@ -29,7 +29,7 @@ public sealed class LocalDurableRuntimeTests : IAsyncLifetime
         stored!.RuntimeStatus.ShouldBe(OrchestrationRuntimeStatus.Completed);
         var output = stored.Output!.Value.Deserialize<PipelineRunOutput>(OrchestrationJson.Options)!;
         output.FilesSucceeded.ShouldBe(5);
-        output.RunId.ShouldBe(started.Instance.InstanceId);
+        output.RunId.ShouldEndWith("-" + started.Instance.InstanceId[..12], Case.Sensitive, "the run id is the start time and the instance id");
         var status = stored.CustomStatus!.Value.Deserialize<RunProgressStatus>(OrchestrationJson.Options)!;
         status.Stage.ShouldBe("done");
         status.FilesDone.ShouldBe(5);
