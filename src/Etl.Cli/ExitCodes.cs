@@ -14,4 +14,7 @@ internal static class ExitCodes
 
     /// <summary>Unexpected error (a bug or an unreachable store).</summary>
     public const int Unexpected = 3;
+
+    /// <summary>Another <c>etl run</c> or <c>etl serve</c> holds the lake; nothing was started.</summary>
+    public const int LakeBusy = 4;
 }

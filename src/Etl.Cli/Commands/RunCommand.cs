@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Etl.Core.Definition;
 using Etl.Core.Pipeline;
-using Etl.Core.Runs;
 using Etl.Storage;
 using Spectre.Console;
 
@@ -58,15 +57,24 @@ internal static class RunCommand
             var options = new RunOptions(result.GetValue(retryFailed), result.GetValue(reprocessAll), result.GetValue(dryRun), result.GetValue(parallel));
             try
             {
-                var runner = new PipelineRunner(definition, store);
-                var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
-                var (discovered, summary) = interactive
-                    ? await RunWithLiveProgressAsync(runner, options, cancellationToken).ConfigureAwait(false)
-                    : await runner.RunAsync(options, asJson ? null : new LineProgress(stderr), cancellationToken).ConfigureAwait(false);
                 if (options.DryRun)
                 {
-                    RunReport.WriteDryRun(stdout, discovered);
+                    var (preview, _) = await new PipelineRunner(definition, store).RunAsync(options, null, cancellationToken).ConfigureAwait(false);
+                    RunReport.WriteDryRun(stdout, preview);
                     return ExitCodes.Success;
+                }
+
+                var run = new OrchestratedRun(definition, store);
+                var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+                var outcome = interactive
+                    ? await RunWithLiveProgressAsync(p => run.RunAsync(options, p, stderr, cancellationToken)).ConfigureAwait(false)
+                    : await run.RunAsync(options, asJson ? null : new LineProgress(stderr), stderr, cancellationToken).ConfigureAwait(false);
+                if (outcome.Summary is not { } summary)
+                {
+                    var error = outcome.Instance.Output is { ValueKind: JsonValueKind.String } o ? o.GetString() : outcome.Instance.Output?.ToString();
+                    await stderr.WriteLineAsync($"Run {outcome.Instance.InstanceId} {outcome.Instance.RuntimeStatus}: {error}").ConfigureAwait(false);
+                    await stderr.WriteLineAsync("Nothing of it was committed to the manifest; fix the cause and run etl run again (etl status shows its history).").ConfigureAwait(false);
+                    return ExitCodes.Unexpected;
                 }
 
                 if (asJson)
@@ -75,10 +83,20 @@ internal static class RunCommand
                 }
                 else
                 {
-                    RunReport.Write(stdout, summary, discovered, store.Description);
+                    RunReport.Write(stdout, summary, outcome.Discovered, store.Description);
                 }
 
                 return summary.FilesQuarantined + summary.FilesFailed > 0 ? ExitCodes.FilesFailed : ExitCodes.Success;
+            }
+            catch (PipelineDefinitionException ex)
+            {
+                await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+            catch (LakeBusyException ex)
+            {
+                await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.LakeBusy;
             }
             catch (StorageException ex)
             {
@@ -95,9 +113,9 @@ internal static class RunCommand
     }
 
     /// <summary>A live Spectre.Console display (files done/total, rows, throughput) when attached to a terminal.</summary>
-    private static async Task<(DiscoverResult, RunSummary)> RunWithLiveProgressAsync(PipelineRunner runner, RunOptions options, CancellationToken cancellationToken)
+    private static async Task<OrchestratedRun.Outcome> RunWithLiveProgressAsync(Func<IProgress<RunProgress>, Task<OrchestratedRun.Outcome>> run)
     {
-        (DiscoverResult, RunSummary) result = default;
+        OrchestratedRun.Outcome? result = null;
         await AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -112,23 +130,28 @@ internal static class RunCommand
                     var seconds = Math.Max(0.001, (DateTime.UtcNow - started).TotalSeconds);
                     task.Description = $"files {p.FilesDone}/{p.FilesTotal} ({p.FilesFailed} not ok)  rows {p.RowsRead:N0}  {p.RowsRead / seconds:N0} rows/s";
                 });
-                result = await runner.RunAsync(options, reporter, cancellationToken).ConfigureAwait(false);
+                result = await run(reporter).ConfigureAwait(false);
                 task.Value = task.MaxValue;
             }).ConfigureAwait(false);
-        return result;
+        return result!;
     }
 
-    /// <summary>Plain log lines (no terminal): one per finished file.</summary>
+    /// <summary>Plain log lines (no terminal): one each time more files are done.</summary>
     private sealed class LineProgress(TextWriter writer) : IProgress<RunProgress>
     {
+        private int _lastDone = -1;
+
         public void Report(RunProgress value)
         {
-            if (value.CurrentFile is not null)
+            lock (writer)
             {
-                lock (writer)
+                if (value.FilesDone == _lastDone || value.FilesTotal == 0)
                 {
-                    writer.WriteLine($"[{value.FilesDone}/{value.FilesTotal}] {value.CurrentFile}  rows so far: {value.RowsRead:N0}");
+                    return;
                 }
+
+                _lastDone = value.FilesDone;
+                writer.WriteLine($"[{value.FilesDone}/{value.FilesTotal}] files done ({value.FilesFailed} not ok), rows read so far: {value.RowsRead:N0}");
             }
         }
     }

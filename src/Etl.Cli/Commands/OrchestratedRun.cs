@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Etl.Core.Definition;
+using Etl.Core.Pipeline;
+using Etl.Core.Runs;
+using Etl.Orchestration;
+using Etl.Orchestration.Local;
+using Etl.Storage;
+
+namespace Etl.Cli.Commands;
+
+/// <summary>
+/// <c>etl run</c> through the orchestrator: the local durable runtime hosts the same orchestration Azure Durable
+/// Functions hosts, in-process, with its instance persisted in the lake's <c>_meta/instances/</c>. A run killed
+/// mid-way is resumed by the next <c>etl run</c> (or <c>etl serve</c>) without redoing the files whose results it
+/// recorded.
+/// </summary>
+internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store)
+{
+    /// <summary>How long to wait for the lake's host lease before saying another host is working on it.</summary>
+    public static TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(40);
+
+    /// <summary>Runs to completion. Throws <see cref="LakeBusyException"/> when another host keeps the lake.</summary>
+    public async Task<Outcome> RunAsync(RunOptions options, IProgress<RunProgress>? progress, TextWriter notices, CancellationToken cancellationToken)
+    {
+        var activities = new PipelineActivities(definition, store);
+
+        // Discover once up front: a wrong transform or a missing reference table is reported before any run starts,
+        // and the report can name the landed files that match no dataset.
+        var preflight = await activities.DiscoverAsync(new DiscoverRequest(definition.Name, "preflight", options.RetryFailed, options.ReprocessAll), cancellationToken).ConfigureAwait(false);
+        var runtime = new LocalDurableRuntime(store, new PipelineActivityDispatcher(activities));
+        await using (runtime.ConfigureAwait(false))
+        {
+            using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                wait.CancelAfter(LeaseWait);
+                try
+                {
+                    await runtime.StartAsync(wait.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new LakeBusyException(
+                        $"Another etl run or etl serve is working on {store.Description} (it holds {LocalRuntimeOptions.LeaseKey}). "
+                        + "Wait for it (etl status shows its run), or start runs through that etl serve's HTTP API. A host that died releases the lake within a minute.");
+                }
+            }
+
+            var input = new PipelineRunInput(definition.Name, options.RetryFailed, options.ReprocessAll, MaxParallelFiles: options.MaxParallelFiles ?? definition.MaxParallelFiles, Trigger: "cli");
+            var started = await runtime.StartPipelineAsync(input, cancellationToken).ConfigureAwait(false);
+            var id = started.Instance.InstanceId;
+            if (!started.Created)
+            {
+                await notices.WriteLineAsync($"Resuming run {id}, left unfinished by a process that stopped; files it already recorded are not processed again. Run etl run again afterwards for anything newer.").ConfigureAwait(false);
+            }
+
+            var completion = runtime.WaitForCompletionAsync(id, cancellationToken);
+            while (!completion.IsCompleted)
+            {
+                await Task.WhenAny(completion, Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken)).ConfigureAwait(false);
+                if (progress is not null && await runtime.GetInstanceAsync(id, cancellationToken).ConfigureAwait(false) is { CustomStatus: { } status }
+                    && status.Deserialize<RunProgressStatus>(OrchestrationJson.Options) is { } p)
+                {
+                    progress.Report(new RunProgress(p.FilesTotal, p.FilesDone, p.FilesFailed, p.RowsRead, 0, null));
+                }
+            }
+
+            var final = await completion.ConfigureAwait(false)
+                ?? throw new EtlException($"Run {id} disappeared from {store.Description}/{InstanceStore.Root} while it ran.");
+            await runtime.StopAsync(cancellationToken).ConfigureAwait(false);
+            if (final.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
+            {
+                return new Outcome(preflight, null, final);
+            }
+
+            var output = final.Output?.Deserialize<PipelineRunOutput>(OrchestrationJson.Options)
+                ?? throw new EtlException($"Run {id} completed without an output; see {store.Description}/{InstanceStore.Root}.");
+            var summary = await ReadSummaryAsync(output, cancellationToken).ConfigureAwait(false);
+            return new Outcome(preflight with { Files = [.. summary.Files.Select(f => f.File)], UpToDate = output.FilesUpToDate }, summary, final);
+        }
+    }
+
+    /// <summary>The run summary: the commit of each round writes one (<c>_meta/runs/&lt;run id&gt;[.rN].json</c>); they are added up.</summary>
+    private async Task<RunSummary> ReadSummaryAsync(PipelineRunOutput output, CancellationToken cancellationToken)
+    {
+        var files = new List<FileResult>();
+        await foreach (var info in store.ListAsync($"_meta/runs/{output.RunId}", cancellationToken).ConfigureAwait(false))
+        {
+            var stream = await store.OpenReadAsync(info.Key, null, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                if (await JsonSerializer.DeserializeAsync(stream, EtlJson.Default.RunSummary, cancellationToken).ConfigureAwait(false) is { } round)
+                {
+                    files.AddRange(round.Files);
+                }
+            }
+        }
+
+        return new RunSummary(
+            output.Pipeline, output.RunId, output.PipelineVersion, output.StartedAt, output.FinishedAt, files,
+            output.FilesSucceeded, output.FilesQuarantined, output.FilesFailed, output.RowsRead, output.RowsWritten, output.RowsRejected, output.RowsFiltered);
+    }
+
+    /// <summary>What a run did: the summary when it completed, otherwise the instance that failed or was terminated.</summary>
+    public sealed record Outcome(DiscoverResult Discovered, RunSummary? Summary, InstanceState Instance);
+}
+
+/// <summary>Another host holds the lake.</summary>
+internal sealed class LakeBusyException(string message) : EtlException(message);
