@@ -13,6 +13,8 @@ internal static class Program
         root.Subcommands.Add(RunCommand.Create(stdout, stderr));
         root.Subcommands.Add(InitCommand.Create(stdout, stderr));
         root.Subcommands.Add(GenerateCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ServeCommand.Create(stdout, stderr));
+        root.Subcommands.Add(StatusCommand.Create(stdout, stderr));
         return root;
     }
 }
