@@ -104,7 +104,7 @@ internal sealed class MergeSql
             var sel = string.Join(", ", all.Select(c => $"{_cols[c].Read(Stg)} AS {Identifiers.Q(c)}"));
             var nkRead = string.Join(", ", d.NaturalKey.Select(c => _cols[c].Read(Stg)));
             var list = string.Join(", ", all.Select(Identifiers.Q));
-            var nkMatch = string.Join(" AND ", d.NaturalKey.Select(c => $"t.{Identifiers.Q(c)} IS NOT DISTINCT FROM n.{Identifiers.Q(c)}"));
+            var nkMatch = string.Join(" AND ", d.NaturalKey.Select(c => NullSafeEquals($"t.{Identifiers.Q(c)}", $"n.{Identifiers.Q(c)}", _cols[c])));
             var attrsDiffer = d.Attributes.Count == 0
                 ? "false"
                 : $"({string.Join(", ", d.Attributes.Select(c => "t." + Identifiers.Q(c)))}) IS DISTINCT FROM ({string.Join(", ", d.Attributes.Select(c => "n." + Identifiers.Q(c)))})";
@@ -142,7 +142,7 @@ internal sealed class MergeSql
             var a = "d" + i++.ToString(System.Globalization.CultureInfo.InvariantCulture);
             insertCols.Add(KeyColumn(d));
             selectCols.Add($"{a}.{KeyColumn(d)}");
-            var on = string.Join(" AND ", d.NaturalKey.Select(c => $"{a}.{Identifiers.Q(c)} IS NOT DISTINCT FROM {_cols[c].Read(Stg)}"));
+            var on = string.Join(" AND ", d.NaturalKey.Select(c => NullSafeEquals($"{a}.{Identifiers.Q(c)}", _cols[c].Read(Stg), _cols[c])));
             if (d.Scd == ScdType.Type2)
             {
                 on += $" AND {a}.valid_to IS NULL";
@@ -168,6 +168,10 @@ internal sealed class MergeSql
     }
 
     /// <summary>CREATE OR REPLACE VIEW statements of the dataset's marts.</summary>
+    /// <summary>NULL-equals-NULL comparison that still allows a hash join (see <see cref="StagingColumn.NullStandIn"/>).</summary>
+    private static string NullSafeEquals(string left, string right, StagingColumn column) =>
+        $"coalesce({left}, {column.NullStandIn}) = coalesce({right}, {column.NullStandIn}) AND {left} IS NOT DISTINCT FROM {right}";
+
     public IEnumerable<string> MartViews()
     {
         foreach (var mart in _ds.Marts ?? [])

@@ -25,6 +25,20 @@ internal sealed record StagingColumn(ParquetField Field, int Index)
     /// <summary>Column type in the staging table.</summary>
     public string StagingType => WideDecimal ? "numeric" : WarehouseType;
 
+    /// <summary>
+    /// A constant of the warehouse type standing in for NULL in a join key: <c>coalesce(a, s) = coalesce(b, s)</c> is an
+    /// equality PostgreSQL can hash-join on, and the <c>IS NOT DISTINCT FROM</c> beside it removes the rows where a real
+    /// value equals the stand-in. Joining on <c>IS NOT DISTINCT FROM</c> alone forces a nested loop.
+    /// </summary>
+    public string NullStandIn => Field.Type switch
+    {
+        ParquetType.Boolean => "false",
+        ParquetType.Date => "DATE '1970-01-01'",
+        ParquetType.Timestamp => "TIMESTAMPTZ '1970-01-01 00:00:00+00'",
+        ParquetType.String => "''",
+        _ => "0",
+    };
+
     /// <summary>SQL reading this column from staging alias <paramref name="alias"/> as its warehouse type.</summary>
     public string Read(string alias)
     {
