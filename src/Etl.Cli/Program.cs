@@ -15,6 +15,7 @@ internal static class Program
         root.Subcommands.Add(GenerateCommand.Create(stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(stdout, stderr));
         root.Subcommands.Add(StatusCommand.Create(stdout, stderr));
+        root.Subcommands.Add(WarehouseCommand.Create(stdout, stderr));
         return root;
     }
 }

@@ -172,6 +172,30 @@ public sealed class WarehouseLoader : IAsyncDisposable
         }
     }
 
+    /// <summary>Source id to the version recorded for every file whose load is complete (<c>file_loads.status = 'loaded'</c>).</summary>
+    public async Task<Dictionary<string, string>> LoadedVersionsAsync(CancellationToken cancellationToken = default)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var conn = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (conn.ConfigureAwait(false))
+        {
+            var cmd = new NpgsqlCommand("SELECT source_id, coalesce(version, '') FROM warehouse.file_loads WHERE status = 'loaded'", conn);
+            await using (cmd.ConfigureAwait(false))
+            {
+                var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        result[reader.GetString(0)] = reader.GetString(1);
+                    }
+                }
+            }
+        }
+
+        return result;
+    }
+
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         try
