@@ -17,4 +17,7 @@ internal static class ExitCodes
 
     /// <summary>Another <c>etl run</c> or <c>etl serve</c> holds the lake; nothing was started.</summary>
     public const int LakeBusy = 4;
+
+    /// <summary>The run committed its files but the warehouse load step (<c>--load-warehouse</c>) failed.</summary>
+    public const int WarehouseFailed = 5;
 }

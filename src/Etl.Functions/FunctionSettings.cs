@@ -16,4 +16,7 @@ internal static class FunctionSettings
     /// <summary>Files per batch sub-orchestration and files in flight per batch (ETL_BATCH_SIZE, ETL_MAX_PARALLEL_FILES).</summary>
     public static (int BatchSize, int? Parallel) Fanout() =>
         (int.TryParse(Optional("ETL_BATCH_SIZE"), out var b) ? b : 100, int.TryParse(Optional("ETL_MAX_PARALLEL_FILES"), out var p) ? p : null);
+
+    /// <summary>ETL_LOAD_WAREHOUSE=true ends every run with the warehouse load and models of the definition's 'warehouse:' section.</summary>
+    public static bool LoadWarehouse => bool.TryParse(Optional("ETL_LOAD_WAREHOUSE"), out var load) && load;
 }

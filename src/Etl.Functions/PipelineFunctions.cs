@@ -95,7 +95,7 @@ public sealed class PipelineFunctions(PipelineDefinition definition, PipelineAct
         }
 
         var (batchSize, parallel) = FunctionSettings.Fanout();
-        var input = new PipelineRunInput(definition.Name, BatchSize: batchSize, MaxParallelFiles: parallel ?? definition.MaxParallelFiles, Trigger: trigger);
+        var input = new PipelineRunInput(definition.Name, BatchSize: batchSize, MaxParallelFiles: parallel ?? definition.MaxParallelFiles, Trigger: trigger, LoadWarehouse: FunctionSettings.LoadWarehouse);
         await client.ScheduleNewOrchestrationInstanceAsync(ActivityNames.RunPipeline, input, new StartOrchestrationOptions(id), cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Started run {InstanceId} ({Trigger})", id, trigger);
         return id;

@@ -2,7 +2,9 @@ using Etl.Core.Definition;
 using Etl.Core.Pipeline;
 using Etl.Core.Runs;
 using Etl.Orchestration;
+using Etl.Orchestration.Warehouse;
 using Etl.Storage.Configuration;
+using Etl.Warehouse;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -29,6 +31,13 @@ internal static class Program
                     return sp.GetRequiredService<IObjectStoreFactory>().Create(FunctionSettings.Optional("ETL_LAKE") ?? definition.Lake);
                 });
                 services.AddSingleton<IPipelineActivities>(sp => new PipelineActivities(sp.GetRequiredService<PipelineDefinition>(), sp.GetRequiredService<Etl.Storage.IObjectStore>()));
+                if (FunctionSettings.LoadWarehouse)
+                {
+                    var warehouse = WarehouseDefinition.Load(FunctionSettings.Required("ETL_PIPELINE_CONFIG"))
+                        ?? throw new InvalidOperationException("ETL_LOAD_WAREHOUSE is true but the pipeline definition has no 'warehouse:' section; see docs/warehouse.md.");
+                    services.AddSingleton<IWarehouseLoadActivity>(sp => new WarehouseLoadActivity(warehouse, sp.GetRequiredService<Etl.Storage.IObjectStore>()));
+                }
+
                 services.AddSingleton(sp => new PipelineActivityDispatcher(sp.GetRequiredService<IPipelineActivities>(), sp.GetService<IWarehouseLoadActivity>()));
             })
             .Build();

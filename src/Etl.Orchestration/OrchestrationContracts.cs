@@ -69,4 +69,5 @@ public sealed record PipelineRunOutput(
     long RowsWritten,
     long RowsRejected,
     long RowsFiltered,
-    WarehouseLoadResult? Warehouse = null);
+    WarehouseLoadResult? Warehouse = null,
+    string? WarehouseError = null);

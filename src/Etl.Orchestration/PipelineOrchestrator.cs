@@ -78,8 +78,11 @@ public static class PipelineOrchestrator
         }
 
         WarehouseLoadResult? warehouse = null;
+        string? warehouseError = null;
         if (input.LoadWarehouse)
         {
+            // Called even when no file is new, so the models are rebuilt on every scheduled run; the activity also loads
+            // committed files an earlier failed load left behind. Its failure is recorded, not thrown: the files are committed.
             var toLoad = new List<WarehouseLoadFile>();
             foreach (var r in results)
             {
@@ -89,11 +92,15 @@ public static class PipelineOrchestrator
                 }
             }
 
-            if (toLoad.Count > 0)
+            context.SetCustomStatus(progress with { Stage = "loading-warehouse" });
+            try
             {
-                context.SetCustomStatus(progress with { Stage = "loading-warehouse" });
                 warehouse = await context.CallActivityAsync<WarehouseLoadResult>(
                     ActivityNames.LoadWarehouse, new WarehouseLoadRequest(input.Pipeline, context.InstanceId, toLoad), retry).ConfigureAwait(true);
+            }
+            catch (ActivityFailedException ex)
+            {
+                warehouseError = ex.Reason;
             }
         }
 
@@ -113,7 +120,8 @@ public static class PipelineOrchestrator
             results.Sum(r => r.RowsWritten),
             results.Sum(r => r.RowsRejected),
             results.Sum(r => r.RowsFiltered.Values.Sum()),
-            warehouse);
+            warehouse,
+            warehouseError);
     }
 
     /// <summary>The batch sub-orchestrator (<see cref="ActivityNames.ProcessFileBatch"/>): at most <see cref="FileBatchInput.MaxParallelFiles"/> activities in flight.</summary>

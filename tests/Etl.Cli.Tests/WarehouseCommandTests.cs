@@ -106,6 +106,68 @@ public sealed class WarehouseCommandTests : IAsyncLifetime
         result.Stderr.ShouldContain("'Fact-Sales' is not a valid identifier");
     }
 
+    [Fact]
+    public async Task RunLoadWarehouse_StoreSales_LoadsThroughTheOrchestratorAndRebuildsModelsOnANoOpRun()
+    {
+        var target = _dir.Combine("run-load");
+        (await Cli.InvokeAsync("init", target, "--template", "store-sales")).Code.ShouldBe(0);
+        var config = Path.Combine(target, "pipeline.yaml");
+        using var env = new EnvironmentVariables(("ETL_WAREHOUSE_CONNECTION", _connection));
+
+        var first = await Cli.InvokeAsync("run", "--config", config, "--load-warehouse");
+        await ExecuteAsync("DROP TABLE analytics.top_category_per_month");
+        var second = await Cli.InvokeAsync("run", "--config", config, "--load-warehouse");
+
+        first.Code.ShouldBe(0, first.Stderr);
+        first.Stdout.ShouldContain("Warehouse: 2 file(s) loaded (19 fact rows), models category_monthly_revenue, top_category_per_month rebuilt.");
+        second.Code.ShouldBe(0, second.Stderr);
+        second.Stdout.ShouldContain("Warehouse: 0 file(s) loaded (0 fact rows), models category_monthly_revenue, top_category_per_month rebuilt.");
+        (await ScalarAsync("SELECT count(*) FROM warehouse.fact_store_sales")).ShouldBe(19L);
+        (await ScalarAsync("SELECT count(*) FROM analytics.top_category_per_month")).ShouldBe(2L);
+    }
+
+    [Fact]
+    public async Task RunLoadWarehouse_ModelFails_FilesCommittedExit5NamesTheModel()
+    {
+        var target = _dir.Combine("run-load-bad-model");
+        (await Cli.InvokeAsync("init", target, "--template", "store-sales")).Code.ShouldBe(0);
+        var config = Path.Combine(target, "pipeline.yaml");
+        var model = Directory.GetFiles(Path.Combine(target, "models"), "*.sql").Order(StringComparer.Ordinal).First();
+        File.WriteAllText(model, File.ReadAllText(model).Replace("SELECT", "SELECT no_such_column,", StringComparison.Ordinal));
+        using var env = new EnvironmentVariables(("ETL_WAREHOUSE_CONNECTION", _connection));
+
+        var result = await Cli.InvokeAsync("run", "--config", config, "--load-warehouse");
+
+        result.Code.ShouldBe(5, result.Stderr);
+        result.Stderr.ShouldContain("Warehouse load failed (the files are committed");
+        result.Stderr.ShouldContain(Path.GetFileNameWithoutExtension(model));
+        result.Stderr.ShouldContain("no_such_column");
+        (await ScalarAsync("SELECT count(*) FROM warehouse.fact_store_sales")).ShouldBe(19L);
+        (await Cli.InvokeAsync("run", "--config", config, "--json")).Stdout.ShouldContain("\"files\":[]");
+    }
+
+    [Fact]
+    public async Task RunLoadWarehouse_NoConnection_Exit2BeforeAnyFileIsTouched()
+    {
+        var target = _dir.Combine("run-load-no-connection");
+        (await Cli.InvokeAsync("init", target, "--template", "store-sales")).Code.ShouldBe(0);
+        using var env = new EnvironmentVariables(("ETL_WAREHOUSE_CONNECTION", null));
+
+        var result = await Cli.InvokeAsync("run", "--config", Path.Combine(target, "pipeline.yaml"), "--load-warehouse");
+
+        result.Code.ShouldBe(2);
+        result.Stderr.ShouldContain("--load-warehouse: set the environment variable ETL_WAREHOUSE_CONNECTION");
+        Directory.Exists(Path.Combine(target, "lake", "processed")).ShouldBeFalse();
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(_connection);
+        await conn.OpenAsync(Ct);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync(Ct);
+    }
+
     private async Task<object?> ScalarAsync(string sql)
     {
         await using var conn = new NpgsqlConnection(_connection);

@@ -121,6 +121,40 @@ public sealed class PipelineOrchestratorTests
     }
 
     [Fact]
+    public async Task RunAsync_WarehouseLoadFails_RecordsErrorAndKeepsTheCommittedRun()
+    {
+        Discovers(2);
+        _context.CallActivityAsync<WarehouseLoadResult>(ActivityNames.LoadWarehouse, Arg.Any<object?>(), Arg.Any<ActivityRetryPolicy?>())
+            .ThrowsAsync(new ActivityFailedException(ActivityNames.LoadWarehouse, "model 'sales_by_month' failed: column \"x\" does not exist", false));
+
+        var output = await PipelineOrchestrator.RunAsync(_context, new PipelineRunInput("sales", LoadWarehouse: true));
+
+        await _context.Received(1).CallActivityAsync<RunSummary>(ActivityNames.Commit, Arg.Any<object?>(), Arg.Any<ActivityRetryPolicy?>());
+        output.FilesSucceeded.ShouldBe(1);
+        output.Warehouse.ShouldBeNull();
+        output.WarehouseError.ShouldNotBeNull().ShouldContain("sales_by_month");
+    }
+
+    [Fact]
+    public async Task RunAsync_WarehouseLoadWithNothingNew_StillRunsTheLoadStep()
+    {
+        _context.CallActivityAsync<DiscoverResult>(ActivityNames.Discover, Arg.Any<object?>(), Arg.Any<ActivityRetryPolicy?>())
+            .Returns(new DiscoverResult("v1", [], 5, []));
+        WarehouseLoadRequest? load = null;
+        _context.CallActivityAsync<WarehouseLoadResult>(ActivityNames.LoadWarehouse, Arg.Any<object?>(), Arg.Any<ActivityRetryPolicy?>())
+            .Returns(ci =>
+            {
+                load = (WarehouseLoadRequest)ci[1]!;
+                return new WarehouseLoadResult(0, 0, ["mart_monthly"]);
+            });
+
+        var output = await PipelineOrchestrator.RunAsync(_context, new PipelineRunInput("sales", LoadWarehouse: true));
+
+        load.ShouldNotBeNull().Files.ShouldBeEmpty();
+        output.Warehouse!.ModelsRun.ShouldBe(["mart_monthly"]);
+    }
+
+    [Fact]
     public async Task RunAsync_WarehouseLoadOff_NeverCallsIt()
     {
         Discovers(3);

@@ -14,7 +14,7 @@ namespace Etl.Cli.Commands;
 /// mid-way is resumed by the next <c>etl run</c> (or <c>etl serve</c>) without redoing the files whose results it
 /// recorded.
 /// </summary>
-internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store)
+internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store, IWarehouseLoadActivity? warehouse = null)
 {
     /// <summary>How long to wait for the lake's host lease before saying another host is working on it.</summary>
     public static TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(40);
@@ -27,7 +27,7 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
         // Discover once up front: a wrong transform or a missing reference table is reported before any run starts,
         // and the report can name the landed files that match no dataset.
         var preflight = await activities.DiscoverAsync(new DiscoverRequest(definition.Name, "preflight", options.RetryFailed, options.ReprocessAll), cancellationToken).ConfigureAwait(false);
-        var runtime = new LocalDurableRuntime(store, new PipelineActivityDispatcher(activities));
+        var runtime = new LocalDurableRuntime(store, new PipelineActivityDispatcher(activities, warehouse));
         await using (runtime.ConfigureAwait(false))
         {
             using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -45,7 +45,7 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
                 }
             }
 
-            var input = new PipelineRunInput(definition.Name, options.RetryFailed, options.ReprocessAll, MaxParallelFiles: options.MaxParallelFiles ?? definition.MaxParallelFiles, Trigger: "cli");
+            var input = new PipelineRunInput(definition.Name, options.RetryFailed, options.ReprocessAll, MaxParallelFiles: options.MaxParallelFiles ?? definition.MaxParallelFiles, Trigger: "cli", LoadWarehouse: warehouse is not null);
             var started = await runtime.StartPipelineAsync(input, cancellationToken).ConfigureAwait(false);
             var id = started.Instance.InstanceId;
             if (!started.Created)
@@ -75,7 +75,7 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
             var output = final.Output?.Deserialize<PipelineRunOutput>(OrchestrationJson.Options)
                 ?? throw new EtlException($"Run {id} completed without an output; see {store.Description}/{InstanceStore.Root}.");
             var summary = await ReadSummaryAsync(output, cancellationToken).ConfigureAwait(false);
-            return new Outcome(preflight with { Files = [.. summary.Files.Select(f => f.File)], UpToDate = output.FilesUpToDate }, summary, final);
+            return new Outcome(preflight with { Files = [.. summary.Files.Select(f => f.File)], UpToDate = output.FilesUpToDate }, summary, final, output);
         }
     }
 
@@ -101,7 +101,7 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
     }
 
     /// <summary>What a run did: the summary when it completed, otherwise the instance that failed or was terminated.</summary>
-    public sealed record Outcome(DiscoverResult Discovered, RunSummary? Summary, InstanceState Instance);
+    public sealed record Outcome(DiscoverResult Discovered, RunSummary? Summary, InstanceState Instance, PipelineRunOutput? Output = null);
 }
 
 /// <summary>Another host holds the lake.</summary>

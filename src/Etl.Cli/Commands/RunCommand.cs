@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Etl.Core.Definition;
 using Etl.Core.Pipeline;
+using Etl.Orchestration;
 using Etl.Storage;
 using Spectre.Console;
 
@@ -23,10 +24,14 @@ internal static class RunCommand
         var reprocessAll = new Option<bool>("--reprocess-all") { Description = "Process every landed file again, replacing its output." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Say which files a run would process, and why, without writing anything." };
         var parallel = new Option<int?>("--parallel") { Description = "Files processed at once (default: options.max_parallel_files, 2)." };
+        var loadWarehouse = new Option<bool>("--load-warehouse")
+        {
+            Description = "After the commit, load the committed files into the warehouse declared under 'warehouse:' and rebuild its models (connection from its connection_env variable).",
+        };
 
         var command = new Command("run", "Process every landed file whose current version has not been processed yet, then print a summary.")
         {
-            config, lake, json, retryFailed, reprocessAll, dryRun, parallel,
+            config, lake, json, retryFailed, reprocessAll, dryRun, parallel, loadWarehouse,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -64,7 +69,18 @@ internal static class RunCommand
                     return ExitCodes.Success;
                 }
 
-                var run = new OrchestratedRun(definition, store);
+                IWarehouseLoadActivity? warehouse = null;
+                if (result.GetValue(loadWarehouse))
+                {
+                    if (await WarehouseStep.CreateAsync(result.GetValue(config)!, store, stderr).ConfigureAwait(false) is not { } step)
+                    {
+                        return ExitCodes.ConfigurationError;
+                    }
+
+                    warehouse = step;
+                }
+
+                var run = new OrchestratedRun(definition, store, warehouse);
                 var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
                 var outcome = interactive
                     ? await RunWithLiveProgressAsync(p => run.RunAsync(options, p, stderr, cancellationToken)).ConfigureAwait(false)
@@ -84,6 +100,21 @@ internal static class RunCommand
                 else
                 {
                     RunReport.Write(stdout, summary, outcome.Discovered, store.Description);
+                }
+
+                if (warehouse is not null && outcome.Output is { } output)
+                {
+                    if (output.WarehouseError is { } error)
+                    {
+                        await stderr.WriteLineAsync($"Warehouse load failed (the files are committed; etl warehouse load retries it): {error}").ConfigureAwait(false);
+                        return ExitCodes.WarehouseFailed;
+                    }
+
+                    if (output.Warehouse is { } w)
+                    {
+                        var models = w.ModelsRun.Count == 0 ? "no models" : $"models {string.Join(", ", w.ModelsRun)}";
+                        await (asJson ? stderr : stdout).WriteLineAsync($"Warehouse: {w.FilesLoaded} file(s) loaded ({w.RowsLoaded:N0} fact rows), {models} rebuilt.").ConfigureAwait(false);
+                    }
                 }
 
                 return summary.FilesQuarantined + summary.FilesFailed > 0 ? ExitCodes.FilesFailed : ExitCodes.Success;

@@ -21,9 +21,13 @@ internal static class ServeCommand
         var apiKey = new Option<string?>("--api-key") { Description = "API key every request must carry (header x-functions-key). Default: ETL_API_KEY." };
         var schedule = new Option<string>("--schedule") { Description = "6-field NCrontab schedule, seconds first (as Functions' TimerTrigger); \"\" disables it.", DefaultValueFactory = _ => "0 0 0 * * *" };
         var poll = new Option<int>("--poll-seconds") { Description = "How often to look for new landed files; 0 disables the sensor.", DefaultValueFactory = _ => 60 };
+        var loadWarehouse = new Option<bool>("--load-warehouse")
+        {
+            Description = "End every run with the warehouse load and models of the 'warehouse:' section (a start request's loadWarehouse overrides it).",
+        };
         var command = new Command("serve", "Host the pipeline: Durable Functions' HTTP API, a schedule, a new-file sensor and storage-event webhooks, until Ctrl+C.")
         {
-            common.Config, common.Lake, port, bind, apiKey, schedule, poll,
+            common.Config, common.Lake, port, bind, apiKey, schedule, poll, loadWarehouse,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -33,6 +37,17 @@ internal static class ServeCommand
             }
 
             var (definition, store) = opened;
+            IWarehouseLoadActivity? warehouse = null;
+            if (result.GetValue(loadWarehouse))
+            {
+                if (await WarehouseStep.CreateAsync(result.GetValue(common.Config)!, store, stderr).ConfigureAwait(false) is not { } step)
+                {
+                    return ExitCodes.ConfigurationError;
+                }
+
+                warehouse = step;
+            }
+
             var seconds = result.GetValue(poll);
             var options = new LocalDurableHostOptions
             {
@@ -41,12 +56,12 @@ internal static class ServeCommand
                 ApiKey = result.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("ETL_API_KEY"),
                 Schedule = result.GetValue(schedule),
                 SensorInterval = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
-                Run = new PipelineRunInput(definition.Name, MaxParallelFiles: definition.MaxParallelFiles, Trigger: "serve"),
+                Run = new PipelineRunInput(definition.Name, MaxParallelFiles: definition.MaxParallelFiles, Trigger: "serve", LoadWarehouse: warehouse is not null),
             };
             try
             {
                 var app = LocalDurableHost.BuildWebApplication(
-                    options, store, new PipelineActivities(definition, store), configureLogging: logging => logging.AddSimpleConsole(o =>
+                    options, store, new PipelineActivities(definition, store), warehouse, configureLogging: logging => logging.AddSimpleConsole(o =>
                     {
                         o.SingleLine = true;
                         o.TimestampFormat = "HH:mm:ss ";
