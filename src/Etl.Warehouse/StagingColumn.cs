@@ -5,9 +5,6 @@ namespace Etl.Warehouse;
 /// <summary>How one Parquet field is staged in PostgreSQL and read back as its warehouse type.</summary>
 internal sealed record StagingColumn(ParquetField Field, int Index)
 {
-    /// <summary>Decimals above 28 digits do not fit System.Decimal: they are staged as unscaled integers and scaled in SQL.</summary>
-    public bool WideDecimal => Field.Type == ParquetType.Decimal && Field.Precision > 28;
-
     /// <summary>Column type in the warehouse tables.</summary>
     public string WarehouseType => Field.Type switch
     {
@@ -22,8 +19,8 @@ internal sealed record StagingColumn(ParquetField Field, int Index)
         _ => throw new WarehouseException($"Column '{Field.Name}' has type {Field.Type}, which the warehouse cannot store."),
     };
 
-    /// <summary>Column type in the staging table.</summary>
-    public string StagingType => WideDecimal ? "numeric" : WarehouseType;
+    /// <summary>Column type in the staging table (the same: COPY sends every value in its exact wire form).</summary>
+    public string StagingType => WarehouseType;
 
     /// <summary>
     /// A constant of the warehouse type standing in for NULL in a join key: <c>coalesce(a, s) = coalesce(b, s)</c> is an
@@ -39,16 +36,6 @@ internal sealed record StagingColumn(ParquetField Field, int Index)
         _ => "0",
     };
 
-    /// <summary>SQL reading this column from staging alias <paramref name="alias"/> as its warehouse type.</summary>
-    public string Read(string alias)
-    {
-        var col = alias + "." + Identifiers.Q(Field.Name);
-        if (!WideDecimal)
-        {
-            return col;
-        }
-
-        var factor = Field.Scale == 0 ? "1" : "0." + new string('0', Field.Scale - 1) + "1";
-        return $"({col} * {factor})::{WarehouseType}";
-    }
+    /// <summary>SQL reading this column from staging alias <paramref name="alias"/>.</summary>
+    public string Read(string alias) => alias + "." + Identifiers.Q(Field.Name);
 }

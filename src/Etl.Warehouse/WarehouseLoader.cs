@@ -63,15 +63,30 @@ public sealed class WarehouseLoader : IAsyncDisposable
 
             var sw = Stopwatch.StartNew();
             ulong staged;
-            var importer = await conn.BeginBinaryImportAsync(sql.CopyCommand(staging), cancellationToken).ConfigureAwait(false);
-            await using (importer.ConfigureAwait(false))
+            var copy = await conn.BeginRawBinaryCopyAsync(sql.CopyCommand(staging), cancellationToken).ConfigureAwait(false);
+            await using (copy.ConfigureAwait(false))
             {
-                foreach (var batch in batches)
+                var copier = new BatchCopier(copy, sql.Columns);
+                await using (copier.ConfigureAwait(false))
                 {
-                    await BatchCopier.WriteAsync(importer, batch, sql.Columns, cancellationToken).ConfigureAwait(false);
-                }
+                    try
+                    {
+                        foreach (var batch in batches)
+                        {
+                            await copier.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                        }
 
-                staged = await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                        await copier.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        // Abort the COPY (CopyFail) rather than let disposal complete it with part of the rows.
+                        await copy.CancelAsync().ConfigureAwait(false);
+                        throw;
+                    }
+
+                    staged = copier.Rows;
+                }
             }
 
             var stagingElapsed = sw.Elapsed;

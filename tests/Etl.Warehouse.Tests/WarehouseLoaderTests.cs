@@ -101,6 +101,48 @@ public sealed class WarehouseLoaderTests(PostgresDatabaseFixture db) : IClassFix
     }
 
     [Fact]
+    public async Task LoadAsync_NumericWireEncoding_EveryScaleAlignmentAndSignExact()
+    {
+        // total is decimal(18,2), big decimal(38,10): scales that are not multiples of four exercise the base-10000 alignment.
+        (long Total, string Big)[] values =
+        [
+            (0, "0"), (1, "1"), (-1, "-1"), (5, "10000"), (-5, "-0.5"), (10_000, "0.0001"), (100_00, "0.00000001"),
+            (123_456_789, "12345.6789"), (-100, "-10000.00000001"), (999_999_999_999_999_999L, "1000000000000000000000000000"),
+            (-999_999_999_999_999_999L, "0.0000000001"), (100_000_000, "123456789012345678.9012345678"),
+        ];
+        var rows = values.Select((v, i) => new SalesData.Row(
+            1000 + i, new DateOnly(2024, 1, 1), "n-" + i, "n", "p", null, v.Total,
+            Int128.Parse(v.Big.Replace(".", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture) * Scale10(v.Big), null, null)).ToArray();
+        await using var loader = db.Loader();
+        await loader.LoadAsync(SalesData.Dataset(), new FileLoadSource("numeric-1"), SalesData.Schema, [SalesData.Batch(rows)], s_ct);
+
+        var got = await db.RowsAsync("SELECT f.total::text, f.big::text FROM warehouse.fact_sales f WHERE f.source_id = 'numeric-1' ORDER BY f.order_id");
+
+        got.Select(r => ((string)r[0]!, (string)r[1]!)).ShouldBe(values.Select(v => (
+            (v.Total < 0 ? "-" : "") + (Math.Abs(v.Total) / 100).ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + (Math.Abs(v.Total) % 100).ToString("D2", System.Globalization.CultureInfo.InvariantCulture),
+            Canonical(v.Big))));
+
+        static Int128 Scale10(string text)
+        {
+            var decimals = text.Contains('.', StringComparison.Ordinal) ? text.Length - text.IndexOf('.', StringComparison.Ordinal) - 1 : 0;
+            Int128 factor = 1;
+            for (var i = decimals; i < 10; i++)
+            {
+                factor *= 10;
+            }
+
+            return factor;
+        }
+
+        static string Canonical(string text)
+        {
+            var point = text.IndexOf('.', StringComparison.Ordinal);
+            var decimals = point < 0 ? 0 : text.Length - point - 1;
+            return (point < 0 ? text + "." : text) + new string('0', 10 - decimals);
+        }
+    }
+
+    [Fact]
     public async Task LoadAsync_Scd2Dimension_ClosesChangedRowAndInsertsNewVersion()
     {
         var ds = SalesData.Dataset(ScdType.Type2) with { Dataset = "sales2", FactTable = "fact_sales2", Marts = [] };
