@@ -61,7 +61,14 @@ internal sealed class TransformPipelineBenchmark : IBenchmark
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            if (Environment.GetEnvironmentVariable("ETL_BENCH_KEEP") == "1")
+            {
+                Console.WriteLine($"kept {dir} (ETL_BENCH_KEEP=1): plain.yaml, enriched.yaml and the lake, for profiling one side");
+            }
+            else
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 

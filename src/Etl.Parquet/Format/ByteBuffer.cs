@@ -89,7 +89,11 @@ internal sealed class ByteBuffer(int initialCapacity = 256)
 
     private void Grow(int size)
     {
+        // Uninitialised: every byte below Length is written before it is read, and zeroing large buffers is measurable
+        // when thousands of partition writers grow theirs.
         var target = Math.Max(_data.Length * 2, Length + size);
-        Array.Resize(ref _data, target);
+        var bigger = GC.AllocateUninitializedArray<byte>(target);
+        _data.AsSpan(0, Length).CopyTo(bigger);
+        _data = bigger;
     }
 }

@@ -223,6 +223,29 @@ internal abstract class ChunkWriter
         return meta;
     }
 
+    /// <summary>
+    /// Empties a dictionary's open-addressing bucket array for the next chunk. A table grown large by one chunk is replaced
+    /// by one sized for what the chunk used, rather than cleared in full: with many partitions, row groups are small and
+    /// clearing tables sized for the largest ever chunk dominated the cost of finishing them.
+    /// </summary>
+    protected static void ResetBuckets(ref int[] buckets, int used)
+    {
+        if (used == 0)
+        {
+            return; // nothing was added, so every bucket is still empty
+        }
+
+        var fit = (int)Math.Max(128, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)used * 4));
+        if (buckets.Length > fit * 4)
+        {
+            buckets = new int[fit];
+        }
+        else
+        {
+            Array.Clear(buckets);
+        }
+    }
+
     /// <summary>Bytes of encoded pages buffered for the current row group.</summary>
     public long BufferedCompressedBytes => _chunk.Length;
 

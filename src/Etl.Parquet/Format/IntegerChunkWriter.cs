@@ -187,8 +187,8 @@ internal abstract class IntegerChunkWriter<T> : ChunkWriter
         _min = T.MaxValue;
         _max = T.MinValue;
         _any = false;
+        ResetBuckets(ref _buckets, _dictCount);
         _dictCount = 0;
-        Array.Clear(_buckets);
         _useDictionary = Options.DictionaryEnabled;
         _decided = false;
         _nonNullSeen = 0;

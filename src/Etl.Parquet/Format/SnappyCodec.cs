@@ -162,7 +162,11 @@ internal static class SnappyCodec
         var literalStart = 0;
         if (n >= 15)
         {
-            Array.Clear(table);
+            // As the reference implementation does, a small block uses a small table: pages of small row groups are a few
+            // KiB, and clearing the full 16K-entry table for each of them cost more than compressing them.
+            var bits = Math.Clamp(32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(n - 1)), 8, HashBits);
+            var shift = 32 - bits;
+            table.AsSpan(0, 1 << bits).Clear();
             var ip = 1;
             var limit = n - 15;
             while (ip <= limit)
@@ -174,7 +178,7 @@ internal static class SnappyCodec
                 do
                 {
                     current = Read32(block, ip);
-                    var h = Hash(current);
+                    var h = Hash(current, shift);
                     candidate = table[h];
                     table[h] = (ushort)ip;
                     if (current == Read32(block, candidate) && candidate < ip)
@@ -209,9 +213,9 @@ internal static class SnappyCodec
                         goto EmitRemainder;
                     }
 
-                    table[Hash(Read32(block, ip - 1))] = (ushort)(ip - 1);
+                    table[Hash(Read32(block, ip - 1), shift)] = (ushort)(ip - 1);
                     current = Read32(block, ip);
-                    var h = Hash(current);
+                    var h = Hash(current, shift);
                     candidate = table[h];
                     table[h] = (ushort)ip;
                 }
@@ -234,7 +238,7 @@ internal static class SnappyCodec
     private static uint Read32(ReadOnlySpan<byte> s, int i) => BinaryPrimitives.ReadUInt32LittleEndian(s[i..]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Hash(uint v) => (int)((v * 0x1e35a7bdU) >> (32 - HashBits));
+    private static int Hash(uint v, int shift) => (int)((v * 0x1e35a7bdU) >> shift);
 
     private static int EmitLiteral(ReadOnlySpan<byte> literal, Span<byte> output, int op)
     {

@@ -13,6 +13,7 @@ internal sealed class StringChunkWriter : ChunkWriter
     private int[] _entryHash = new int[64];
     private int[] _buckets = new int[128];
     private int _entryCount;
+    private int _lastEntry = -1;
     private int[] _indices = new int[256];
     private bool _useDictionary;
     private bool _pageIsDictionary;
@@ -45,14 +46,24 @@ internal sealed class StringChunkWriter : ChunkWriter
             }
 
             var n = PageValues;
+            var last = _lastEntry;
             foreach (var r in rows)
             {
                 if (noNulls || !column.IsNull(r))
                 {
-                    _indices[n++] = GetOrAdd(strings.GetBytes(r));
+                    // Runs of one value are common (a partition's rows share values derived from its key): a compare
+                    // with the previous entry is cheaper than hashing.
+                    var value = strings.GetBytes(r);
+                    if (last < 0 || !value.SequenceEqual(_dictPlain.WrittenSpan.Slice(_entryStart[last], _entryLength[last])))
+                    {
+                        last = GetOrAdd(value);
+                    }
+
+                    _indices[n++] = last;
                 }
             }
 
+            _lastEntry = last;
             PageValues = n;
             return;
         }
@@ -116,8 +127,9 @@ internal sealed class StringChunkWriter : ChunkWriter
     protected override void ResetChunk()
     {
         _dictPlain.Clear();
-        Array.Clear(_buckets);
+        ResetBuckets(ref _buckets, _entryCount);
         _entryCount = 0;
+        _lastEntry = -1;
         _useDictionary = Options.DictionaryEnabled;
         _pageIsDictionary = _useDictionary;
         _minLength = -1;
