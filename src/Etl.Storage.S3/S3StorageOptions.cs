@@ -26,6 +26,12 @@ public sealed class S3StorageOptions
     /// <summary>Size of one multipart part and the threshold for multipart upload (default 16 MiB; S3's minimum is 5 MiB).</summary>
     public int PartSizeBytes { get; set; } = 16 << 20;
 
+    /// <summary>
+    /// The part size doubles after every this many parts (default 1,000), up to 512 MiB, so one upload stays within S3's
+    /// 10,000 parts: 16 MiB parts alone would stop at 160 GiB; growing, they reach S3's 5 TiB object limit.
+    /// </summary>
+    public int PartSizeGrowthEvery { get; set; } = 1_000;
+
     /// <summary>Parts of one upload in flight at once (default 4): memory per upload is about (this + 1) x part size.</summary>
     public int MaxConcurrentParts { get; set; } = 4;
 

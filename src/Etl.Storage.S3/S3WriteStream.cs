@@ -15,13 +15,15 @@ internal sealed class S3WriteStream : ObjectWriteStream
     private readonly S3ObjectStore _store;
     private readonly string _key;
     private readonly WriteCondition _condition;
-    private readonly int _partSize;
+    private int _partSize;
     private readonly SemaphoreSlim _inFlight;
     private readonly List<Task<PartETag>> _parts = [];
     private readonly CancellationTokenSource _abort = new();
     private byte[] _buffer;
     private int _filled;
     private string? _uploadId;
+    private const int MaxParts = 10_000;
+    private const int MaxPartSize = 512 << 20;
     private bool _committed;
     private bool _disposed;
 
@@ -165,10 +167,23 @@ internal sealed class S3WriteStream : ObjectWriteStream
             }
         }
 
+        var number = _parts.Count + 1;
+        if (number > MaxParts)
+        {
+            throw new StorageException(
+                $"{_store.Description}/{_key}: the object needs more than S3's {MaxParts:N0} parts at {_partSize:N0} bytes a part; raise PartSizeBytes or lower PartSizeGrowthEvery.");
+        }
+
         await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
         var buffer = _buffer;
         var length = _filled;
-        var number = _parts.Count + 1;
+        var growEvery = _store.Options.PartSizeGrowthEvery;
+        if (growEvery > 0 && number % growEvery == 0 && _partSize < MaxPartSize)
+        {
+            // Parts may differ in size (all but the last at least 5 MiB): doubling keeps a huge file within 10,000 parts.
+            _partSize = Math.Min(_partSize * 2, MaxPartSize);
+        }
+
         _buffer = ArrayPool<byte>.Shared.Rent(_partSize);
         _filled = 0;
         _parts.Add(UploadPartAsync(buffer, length, number));

@@ -69,6 +69,9 @@ internal sealed class S3ConditionalProxy : IAsyncDisposable
     public void FailNext(int count) => Volatile.Write(ref _failNext, count);
 
     /// <summary>The next part upload has its connection dropped after part of its body was read.</summary>
+    /// <summary>Body sizes of the part uploads seen, in order of arrival.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<long> PartSizes { get; } = new();
+
     public void DropNextPartUpload() => Volatile.Write(ref _dropNextPart, 1);
 
     public async ValueTask DisposeAsync()
@@ -98,6 +101,11 @@ internal sealed class S3ConditionalProxy : IAsyncDisposable
         }
 
         var isPart = request.Method == "PUT" && request.Query.ContainsKey("partNumber");
+        if (isPart)
+        {
+            PartSizes.Enqueue(request.ContentLength ?? -1);
+        }
+
         if (isPart && Interlocked.Exchange(ref _dropNextPart, 0) == 1)
         {
             var buffer = new byte[64 * 1024];

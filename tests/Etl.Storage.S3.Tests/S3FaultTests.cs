@@ -82,6 +82,29 @@ public sealed class S3FaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MultipartWrite_PartSizeGrows_StaysWithinPartLimitAndObjectIsWhole()
+    {
+        var options = S3TestStores.Options(_proxy!.Endpoint);
+        options.PartSizeGrowthEvery = 2;
+        using var store = new S3ObjectStore(_bucket, "", options);
+        var content = new byte[36 << 20];
+        new Random(7).NextBytes(content);
+
+        await using (var write = await store.OpenWriteAsync("growing.bin", cancellationToken: Ct))
+        {
+            await write.WriteAsync(content, Ct);
+            await write.CommitAsync(Ct);
+        }
+
+        // 5, 5, then 10, 10 MiB, then the last 6 MiB: doubling after every second part.
+        _proxy.PartSizes.Order().ShouldBe(new long[] { 5 << 20, 5 << 20, 6 << 20, 10 << 20, 10 << 20 });
+        await using var read = await store.OpenReadAsync("growing.bin", cancellationToken: Ct);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy, Ct);
+        copy.ToArray().ShouldBe(content);
+    }
+
+    [Fact]
     public async Task MultipartWrite_FailsForGood_NoObjectVisibleAndUploadAborted()
     {
         using var store = new S3ObjectStore(_bucket, "", S3TestStores.Options(_proxy!.Endpoint, maxRetries: 0));
