@@ -75,29 +75,29 @@ public sealed class PipelineFunctions(PipelineDefinition definition, PipelineAct
         await StartOrJoinAsync(client, "s3-event", context.CancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>POST /api/start: 202 with Durable's management URLs; when a run is active, its status URLs (the singleton).</summary>
+    /// <summary>POST /api/start: 202 with Durable's management URLs; when a run is active, 409 with that run's URLs (the singleton), as etl serve answers.</summary>
     [Function("HttpStart")]
     public async Task<HttpResponseData> HttpStart([HttpTrigger(AuthorizationLevel.Function, "post", Route = "start")] HttpRequestData request, [DurableClient] DurableTaskClient client, FunctionContext context)
     {
-        var id = await StartOrJoinAsync(client, "http", context.CancellationToken).ConfigureAwait(false);
-        return await client.CreateCheckStatusResponseAsync(request, id, HttpStatusCode.Accepted, context.CancellationToken).ConfigureAwait(false);
+        var (id, created) = await StartOrJoinAsync(client, "http", context.CancellationToken).ConfigureAwait(false);
+        return await client.CreateCheckStatusResponseAsync(request, id, created ? HttpStatusCode.Accepted : HttpStatusCode.Conflict, context.CancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the pipeline's singleton instance, unless it is already pending or running.</summary>
-    private async Task<string> StartOrJoinAsync(DurableTaskClient client, string trigger, CancellationToken cancellationToken)
+    private async Task<(string Id, bool Created)> StartOrJoinAsync(DurableTaskClient client, string trigger, CancellationToken cancellationToken)
     {
         var id = FunctionSettings.InstanceId(definition.Name);
         var existing = await client.GetInstanceAsync(id, cancellationToken).ConfigureAwait(false);
         if (existing is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
         {
             logger.LogInformation("Run {InstanceId} is already active; {Trigger} joins it", id, trigger);
-            return id;
+            return (id, false);
         }
 
         var (batchSize, parallel) = FunctionSettings.Fanout();
         var input = new PipelineRunInput(definition.Name, BatchSize: batchSize, MaxParallelFiles: parallel ?? definition.MaxParallelFiles, Trigger: trigger, LoadWarehouse: FunctionSettings.LoadWarehouse);
         await client.ScheduleNewOrchestrationInstanceAsync(ActivityNames.RunPipeline, input, new StartOrchestrationOptions(id), cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Started run {InstanceId} ({Trigger})", id, trigger);
-        return id;
+        return (id, true);
     }
 }
