@@ -70,10 +70,10 @@ internal sealed class MergeSql
         }
 
         var factCols = new List<string> { "source_id text NOT NULL" };
-        factCols.AddRange(_ds.Dimensions.Select(d => $"{KeyColumn(d)} bigint REFERENCES {Dim(d)}"));
+        factCols.AddRange(_ds.Dimensions.Select(d => $"{KeyColumn(d)} bigint"));
         if (_ds.DateColumn is not null)
         {
-            factCols.Add("date_key integer REFERENCES warehouse.dim_date");
+            factCols.Add("date_key integer");
         }
 
         factCols.AddRange(_ds.Measures.Select(m => $"{Identifiers.Q(m)} {_cols[m].WarehouseType}"));
