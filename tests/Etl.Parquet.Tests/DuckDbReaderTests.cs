@@ -147,6 +147,51 @@ public sealed class DuckDbReaderTests : IDisposable
         row["enc"].GetString().ShouldNotBeNull().ShouldContain("RLE_DICTIONARY");
     }
 
+    [Fact]
+    public async Task Select_SmallRowGroupsWithDistinctColumns_DictionarySkippedThenReprobedAndValuesExact()
+    {
+        // 40 row groups of 100 rows: 'code' and 'n' are all distinct, 'kind' has three values.
+        var schema = new ParquetSchema(
+        [
+            new ParquetField("code", ParquetType.String),
+            new ParquetField("kind", ParquetType.String),
+            new ParquetField("n", ParquetType.Int64),
+        ]);
+        var batch = new ColumnBatch(schema, 4000);
+        for (var r = 0; r < 4000; r++)
+        {
+            batch.Column<StringColumn>(0).Append($"ORD-{r:D8}");
+            batch.Column<StringColumn>(1).Append(r % 3 == 0 ? "retail" : r % 3 == 1 ? "online" : "partner");
+            batch.Column<Int64Column>(2).Append(1_000_000L + (r * 7L));
+        }
+
+        var path = WriteFile("reprobe.parquet", batch, new ParquetWriterOptions { RowGroupMaxRows = 100 }, schema);
+
+        var result = await DuckDb.QueryAsync($"""
+            SELECT path_in_schema AS col, row_group_id::INTEGER AS rg, encodings AS enc
+            FROM parquet_metadata({DuckDb.Literal(path)}) ORDER BY col, rg
+            """);
+        var dictionaryGroups = result.Rows
+            .Where(r => r["enc"].GetString()!.Contains("RLE_DICTIONARY", StringComparison.Ordinal))
+            .GroupBy(r => r["col"].GetString()!)
+            .ToDictionary(g => g.Key, g => g.Select(r => r["rg"].GetInt32()).ToList());
+
+        // A mostly distinct column tries its dictionary in the first row group, then only every 16th; the rest is PLAIN.
+        dictionaryGroups["code"].ShouldBe([0, 17, 34]);
+        dictionaryGroups["n"].ShouldBe([0, 17, 34]);
+        dictionaryGroups["kind"].Count.ShouldBe(40);
+        var values = await DuckDb.QueryAsync($"""
+            SELECT count(DISTINCT code)::VARCHAR AS codes, min(code) AS lo, max(code) AS hi, sum(n)::VARCHAR AS total,
+                   string_agg(DISTINCT kind, ',' ORDER BY kind) AS kinds
+            FROM read_parquet({DuckDb.Literal(path)})
+            """);
+        values.Rows[0]["codes"].GetString().ShouldBe("4000");
+        values.Rows[0]["lo"].GetString().ShouldBe("ORD-00000000");
+        values.Rows[0]["hi"].GetString().ShouldBe("ORD-00003999");
+        values.Rows[0]["total"].GetString().ShouldBe(Enumerable.Range(0, 4000).Sum(r => 1_000_000L + (r * 7L)).ToString(CultureInfo.InvariantCulture));
+        values.Rows[0]["kinds"].GetString().ShouldBe("online,partner,retail");
+    }
+
     internal static (ParquetSchema Schema, ColumnBatch Batch) LowCardinality(int rows)
     {
         var schema = new ParquetSchema(

@@ -224,6 +224,39 @@ internal abstract class ChunkWriter
     }
 
     /// <summary>
+    /// Whether the next chunk should try a dictionary, given how the last one went. A column whose values were mostly
+    /// distinct (ids, codes, amounts) skips the dictionary in the following chunks, looking again every
+    /// <see cref="DictionaryReprobeChunks"/> chunks: with many partitions row groups are small, each chunk is one page,
+    /// and building a dictionary only to abandon it was the costliest part of writing such columns.
+    /// </summary>
+    protected bool NextChunkTriesDictionary(long distinct, long values, bool triedThisChunk)
+    {
+        if (!Options.DictionaryEnabled)
+        {
+            return false;
+        }
+
+        if (triedThisChunk)
+        {
+            _dictionaryDoesNotPay = values >= 64 && distinct * 2 > values;
+            _chunksWithoutDictionary = 0;
+        }
+        else if (++_chunksWithoutDictionary >= DictionaryReprobeChunks)
+        {
+            _chunksWithoutDictionary = 0;
+            return true;
+        }
+
+        return !_dictionaryDoesNotPay;
+    }
+
+    /// <summary>How often a column that skips its dictionary tries one again, in chunks.</summary>
+    protected const int DictionaryReprobeChunks = 16;
+
+    private bool _dictionaryDoesNotPay;
+    private int _chunksWithoutDictionary;
+
+    /// <summary>
     /// Empties a dictionary's open-addressing bucket array for the next chunk. A table grown large by one chunk is replaced
     /// by one sized for what the chunk used, rather than cleared in full: with many partitions, row groups are small and
     /// clearing tables sized for the largest ever chunk dominated the cost of finishing them.

@@ -187,9 +187,11 @@ internal abstract class IntegerChunkWriter<T> : ChunkWriter
         _min = T.MaxValue;
         _max = T.MinValue;
         _any = false;
+        var tried = _nonNullSeen > 0;
+        var tryNext = NextChunkTriesDictionary(_dictCount, _nonNullSeen, tried);
         ResetBuckets(ref _buckets, _dictCount);
         _dictCount = 0;
-        _useDictionary = Options.DictionaryEnabled;
+        _useDictionary = tryNext;
         _decided = false;
         _nonNullSeen = 0;
     }

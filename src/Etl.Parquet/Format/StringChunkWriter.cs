@@ -14,6 +14,7 @@ internal sealed class StringChunkWriter : ChunkWriter
     private int[] _buckets = new int[128];
     private int _entryCount;
     private int _lastEntry = -1;
+    private long _dictionaryValues;
     private int[] _indices = new int[256];
     private bool _useDictionary;
     private bool _pageIsDictionary;
@@ -64,6 +65,7 @@ internal sealed class StringChunkWriter : ChunkWriter
             }
 
             _lastEntry = last;
+            _dictionaryValues += n - PageValues;
             PageValues = n;
             return;
         }
@@ -126,11 +128,13 @@ internal sealed class StringChunkWriter : ChunkWriter
 
     protected override void ResetChunk()
     {
+        var tryNext = NextChunkTriesDictionary(_entryCount, _dictionaryValues, _dictionaryValues > 0);
         _dictPlain.Clear();
         ResetBuckets(ref _buckets, _entryCount);
         _entryCount = 0;
         _lastEntry = -1;
-        _useDictionary = Options.DictionaryEnabled;
+        _dictionaryValues = 0;
+        _useDictionary = tryNext;
         _pageIsDictionary = _useDictionary;
         _minLength = -1;
         _maxLength = -1;
