@@ -264,28 +264,38 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
         }
 
         var rescueExtras = ds.ExtraColumns == ExtraColumnsPolicy.Rescue ? extras : [];
-        while (await csv.ReadAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            state.RowsRead++;
-            if (csv.FieldCount != header.Length)
+            while (await csv.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                await state.RejectAsync(source, csv.LineNumber, null, null, $"has {csv.FieldCount} fields; the header has {header.Length}", cancellationToken).ConfigureAwait(false);
-                continue;
+                state.RowsRead++;
+                if (csv.FieldCount != header.Length)
+                {
+                    state.Reject(source, csv.LineNumber, null, null, $"has {csv.FieldCount} fields; the header has {header.Length}");
+                    continue;
+                }
+
+                if (!state.TryAppendRow(csv, map, header, rescueExtras, out var badColumn, out var badValue, out var reason))
+                {
+                    state.Reject(source, csv.LineNumber, badColumn, badValue, reason!);
+                    continue;
+                }
+
+                if (state.Batch.Columns.Count > 0 && state.Batch[0].Count >= BatchRows)
+                {
+                    await state.EndBatchAsync(source, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            if (!state.TryAppendRow(csv, map, header, rescueExtras, out var badColumn, out var badValue, out var reason))
-            {
-                await state.RejectAsync(source, csv.LineNumber, badColumn, badValue, reason!, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            if (state.Batch.Columns.Count > 0 && state.Batch[0].Count >= BatchRows)
-            {
-                await state.FlushBatchAsync(source, cancellationToken).ConfigureAwait(false);
-            }
+            await state.EndBatchAsync(source, cancellationToken).ConfigureAwait(false);
+            await state.DrainAsync().ConfigureAwait(false);
         }
-
-        await state.FlushBatchAsync(source, cancellationToken).ConfigureAwait(false);
+        catch
+        {
+            // Nothing may still be writing when the caller abandons the file's outputs.
+            await state.DrainQuietlyAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task QuarantineAsync(FileState state, string reason, string fix, IReadOnlyList<string>? missing, IReadOnlyList<string>? found, long? line, CancellationToken cancellationToken)

@@ -30,7 +30,9 @@ internal sealed partial class FileProcessor
         private readonly List<int> _kept = [];
         private readonly LateRowsTransform[] _lateRules;
         private readonly Dictionary<string, int> _latestDays = new(StringComparer.Ordinal);
-        private long[] _lines = new long[BatchRows];
+        private readonly BatchSlot[] _slots;
+        private int _filling;
+        private Task? _flushing;
 
         public FileState(FileProcessor processor, DatasetDefinition dataset, ProcessFileRequest request, IReadOnlyDictionary<string, string> captures, TransformChain? chain)
         {
@@ -44,7 +46,8 @@ internal sealed partial class FileProcessor
             var typed = TransformBinder.TypedSchema(dataset);
             var fields = typed.Fields;
             _rescuedIndex = dataset.ExtraColumns == ExtraColumnsPolicy.Rescue ? fields.Count - 1 : -1;
-            Batch = new ColumnBatch(chain?.OutputSchema ?? typed, BatchRows);
+            var schema = chain?.OutputSchema ?? typed;
+            _slots = [new BatchSlot(schema), new BatchSlot(schema)];
             _writerOptions = new ParquetWriterOptions { Compression = processor.Definition.Compression };
 
             // About 64 MB of typed values across all open row groups, at a rough 24 bytes per value.
@@ -62,7 +65,11 @@ internal sealed partial class FileProcessor
 
         public ProcessFileRequest Request { get; }
 
-        public ColumnBatch Batch { get; }
+        /// <summary>
+        /// The batch being filled by the reader. Two batches alternate: while the reader types rows into one, the other
+        /// is transformed, partitioned and written on another thread (one flush at a time, in order).
+        /// </summary>
+        public ColumnBatch Batch => _slots[_filling].Batch;
 
         public long RowsRead { get; set; }
 
@@ -123,12 +130,13 @@ internal sealed partial class FileProcessor
                 }
             }
 
-            if (start >= _lines.Length)
+            var slot = _slots[_filling];
+            if (start >= slot.Lines.Length)
             {
-                Array.Resize(ref _lines, _lines.Length * 2);
+                Array.Resize(ref slot.Lines, slot.Lines.Length * 2);
             }
 
-            _lines[start] = csv.LineNumber;
+            slot.Lines[start] = csv.LineNumber;
             if (_rescuedIndex >= 0)
             {
                 var col = (StringColumn)Batch[_rescuedIndex];
@@ -148,15 +156,59 @@ internal sealed partial class FileProcessor
             return true;
         }
 
-        public async Task FlushBatchAsync(string source, CancellationToken cancellationToken)
+        /// <summary>
+        /// Hands the filled batch to the writer side and switches the reader to the other batch, once the previous flush
+        /// is done (its failure surfaces here). Call <see cref="DrainAsync"/> after the last batch.
+        /// </summary>
+        public async Task EndBatchAsync(string source, CancellationToken cancellationToken)
         {
-            var rows = Batch.Columns.Count == 0 ? 0 : Batch[0].Count;
+            await DrainAsync().ConfigureAwait(false);
+            var slot = _slots[_filling];
+            _filling = 1 - _filling;
+            _flushing = Task.Run(() => FlushSlotAsync(slot, source, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>Waits for the flush in progress; its failure is thrown here.</summary>
+        public async Task DrainAsync()
+        {
+            if (_flushing is { } flushing)
+            {
+                _flushing = null;
+                await flushing.ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>After a failure: waits for the flush in progress so nothing writes while the file is abandoned.</summary>
+        public async Task DrainQuietlyAsync()
+        {
+            try
+            {
+                await DrainAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The reader's own failure is the one reported; this flush's outputs are abandoned with it.
+            }
+        }
+
+        private async Task FlushSlotAsync(BatchSlot slot, string source, CancellationToken cancellationToken)
+        {
+            // Rows the reader could not type, in line order, before the rows the transforms reject: the order a
+            // single-threaded run writes them in.
+            foreach (var r in slot.Rejects)
+            {
+                await WriteRejectAsync(r, cancellationToken).ConfigureAwait(false);
+            }
+
+            slot.Rejects.Clear();
+            var batch = slot.Batch;
+            var rows = batch.Columns.Count == 0 ? 0 : batch[0].Count;
             if (rows == 0)
             {
                 return;
             }
 
-            var kept = await ApplyTransformsAsync(source, rows, cancellationToken).ConfigureAwait(false);
+            var kept = await ApplyTransformsAsync(batch, slot.Lines, source, rows, cancellationToken).ConfigureAwait(false);
 
             foreach (var list in _rowsByPartition.Values)
             {
@@ -179,7 +231,7 @@ internal sealed partial class FileProcessor
                 var lookup = _rowsByPartition.GetAlternateLookup<ReadOnlySpan<char>>();
                 foreach (var r in kept)
                 {
-                    PartitionPath.AppendRow(Dataset, Batch, r, _captures, _keyBuilder);
+                    PartitionPath.AppendRow(Dataset, batch, r, _captures, _keyBuilder);
                     var length = _keyBuilder.Length;
                     if (_keyChars.Length < length)
                     {
@@ -206,7 +258,7 @@ internal sealed partial class FileProcessor
                 }
 
                 var output = await GetOutputAsync(key, cancellationToken).ConfigureAwait(false);
-                output.Writer.Write(Batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list));
+                output.Writer.Write(batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list));
                 output.BufferedRows += list.Count;
                 _bufferedRows += list.Count;
             }
@@ -217,14 +269,14 @@ internal sealed partial class FileProcessor
                 FlushLargestRowGroups();
             }
 
-            Batch.Clear();
+            batch.Clear();
         }
 
         /// <summary>
         /// Runs the dataset's transforms over the batch: rejected rows go to rejects/ with their source line, filtered ones
         /// are counted by filter name; returns the indexes of the rows to write.
         /// </summary>
-        private async Task<List<int>> ApplyTransformsAsync(string source, int rows, CancellationToken cancellationToken)
+        private async Task<List<int>> ApplyTransformsAsync(ColumnBatch batch, long[] lines, string source, int rows, CancellationToken cancellationToken)
         {
             _kept.Clear();
             if (_chain is null)
@@ -237,7 +289,7 @@ internal sealed partial class FileProcessor
                 return _kept;
             }
 
-            _chain.Apply(Batch, _disposition);
+            _chain.Apply(batch, _disposition);
             _disposition.AddFilterCounts(RowsFiltered);
             foreach (var (name, count) in _disposition.Notes)
             {
@@ -254,20 +306,31 @@ internal sealed partial class FileProcessor
                         ReferenceVersions[reject.Code] = hash;
                     }
 
-                    await RejectAsync(source, _lines[reject.Row], reject.Column, null, reject.Reason, cancellationToken).ConfigureAwait(false);
+                    CheckFailFile(source, lines[reject.Row], reject.Column, null, reject.Reason);
+                    await WriteRejectAsync(new RejectRecord(source, lines[reject.Row], reject.Column, null, reject.Reason), cancellationToken).ConfigureAwait(false);
                 }
             }
 
             foreach (var late in _lateRules)
             {
-                late.ObserveKept(Batch, _disposition, _latestDays);
+                late.ObserveKept(batch, _disposition, _latestDays);
             }
 
             _disposition.GetKeptRows(_kept);
             return _kept;
         }
 
-        public async Task RejectAsync(string source, long line, string? column, string? value, string reason, CancellationToken cancellationToken)
+        /// <summary>
+        /// A row the reader could not type: under on_bad_rows: fail_file the file is quarantined now; otherwise the reject
+        /// is written, in order, when its batch is flushed.
+        /// </summary>
+        public void Reject(string source, long line, string? column, string? value, string reason)
+        {
+            CheckFailFile(source, line, column, value, reason);
+            _slots[_filling].Rejects.Add(new RejectRecord(source, line, column, value, reason));
+        }
+
+        private void CheckFailFile(string source, long line, string? column, string? value, string reason)
         {
             if (Dataset.OnBadRows == BadRowsPolicy.FailFile)
             {
@@ -275,10 +338,13 @@ internal sealed partial class FileProcessor
                     $"{source} line {line}{(column is null ? "" : $", column {column}")}: {(value is null ? reason : $"value '{value}' {reason}")} (on_bad_rows: fail_file).",
                     "Fix the row and drop the file again, or set on_bad_rows: reject to keep the good rows.", line: line);
             }
+        }
 
+        private async Task WriteRejectAsync(RejectRecord record, CancellationToken cancellationToken)
+        {
             RowsRejected++;
             _rejects ??= await Processor.Store.OpenWriteAsync($"rejects/{Dataset.Name}/{Request.File.SourceId}.jsonl", WriteCondition.None, cancellationToken).ConfigureAwait(false);
-            var json = JsonSerializer.SerializeToUtf8Bytes(new RejectRecord(source, line, column, value, reason), EtlJson.Default.RejectRecord);
+            var json = JsonSerializer.SerializeToUtf8Bytes(record, EtlJson.Default.RejectRecord);
             await _rejects.WriteAsync(json, cancellationToken).ConfigureAwait(false);
             _rejects.WriteByte((byte)'\n');
         }
@@ -457,7 +523,7 @@ internal sealed partial class FileProcessor
             var folder = partition.Length == 0 ? $"processed/{Dataset.Name}" : $"processed/{Dataset.Name}/{partition}";
             var key = $"{folder}/part-{Request.File.SourceId}.parquet";
             var stream = await Processor.Store.OpenWriteAsync(key, WriteCondition.None, cancellationToken).ConfigureAwait(false);
-            var output = new PartitionOutput(key, stream, new ParquetFileWriter(stream, Batch.Schema, _writerOptions, leaveOpen: true));
+            var output = new PartitionOutput(key, stream, new ParquetFileWriter(stream, _slots[0].Batch.Schema, _writerOptions, leaveOpen: true));
             _outputs[partition] = output;
             return output;
         }
@@ -483,6 +549,16 @@ internal sealed partial class FileProcessor
                 _bufferedRows -= output.BufferedRows;
                 output.BufferedRows = 0;
             }
+        }
+
+        /// <summary>A batch with the source line of each of its rows and the rejects the reader found while filling it.</summary>
+        private sealed class BatchSlot(ParquetSchema schema)
+        {
+            public ColumnBatch Batch { get; } = new(schema, BatchRows);
+
+            public long[] Lines = new long[BatchRows];
+
+            public List<RejectRecord> Rejects { get; } = [];
         }
 
         private sealed class PartitionOutput(string key, ObjectWriteStream stream, ParquetFileWriter writer)
