@@ -17,7 +17,6 @@ internal sealed partial class FileProcessor
     {
         private readonly IReadOnlyDictionary<string, string> _captures;
         private readonly Dictionary<string, PartitionOutput> _outputs = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, List<int>> _rowsByPartition = new(StringComparer.Ordinal);
         private readonly StringBuilder _keyBuilder = new();
         private char[] _keyChars = new char[256];
         private readonly ParquetWriterOptions _writerOptions;
@@ -27,7 +26,6 @@ internal sealed partial class FileProcessor
         private long _bufferedRows;
         private readonly TransformChain? _chain;
         private readonly RowDisposition _disposition = new();
-        private readonly List<int> _kept = [];
         private readonly LateRowsTransform[] _lateRules;
         private readonly Dictionary<string, int> _latestDays = new(StringComparer.Ordinal);
         private readonly BatchSlot[] _slots;
@@ -51,7 +49,7 @@ internal sealed partial class FileProcessor
             _writerOptions = new ParquetWriterOptions { Compression = processor.Definition.Compression };
 
             // About 64 MB of typed values across all open row groups, at a rough 24 bytes per value.
-            _bufferedRowBudget = Math.Max(BatchRows * 4, (64L << 20) / (24L * fields.Count));
+            _bufferedRowBudget = Math.Max(BatchRows * 4, (64L << 20) / (24L * schema.Fields.Count));
             _writerOptions.KeyValueMetadata["etl.version"] = typeof(FileProcessor).Assembly.GetName().Version?.ToString() ?? "0";
             _writerOptions.KeyValueMetadata["etl.source"] = request.File.Key;
             // The size, not the ETag: ETags differ between stores, and the same input must give byte-identical Parquet on every store.
@@ -157,15 +155,17 @@ internal sealed partial class FileProcessor
         }
 
         /// <summary>
-        /// Hands the filled batch to the writer side and switches the reader to the other batch, once the previous flush
-        /// is done (its failure surfaces here). Call <see cref="DrainAsync"/> after the last batch.
+        /// Finishes the filled batch on the reader's side (transforms, partition routing) and hands it to the writer side,
+        /// then switches the reader to the other batch once the previous flush is done (its failure surfaces here).
+        /// Call <see cref="DrainAsync"/> after the last batch.
         /// </summary>
         public async Task EndBatchAsync(string source, CancellationToken cancellationToken)
         {
-            await DrainAsync().ConfigureAwait(false);
             var slot = _slots[_filling];
+            Prepare(slot, source);
+            await DrainAsync().ConfigureAwait(false);
             _filling = 1 - _filling;
-            _flushing = Task.Run(() => FlushSlotAsync(slot, source, cancellationToken), cancellationToken);
+            _flushing = Task.Run(() => FlushSlotAsync(slot, cancellationToken), cancellationToken);
         }
 
         /// <summary>Waits for the flush in progress; its failure is thrown here.</summary>
@@ -191,10 +191,62 @@ internal sealed partial class FileProcessor
             }
         }
 
-        private async Task FlushSlotAsync(BatchSlot slot, string source, CancellationToken cancellationToken)
+        /// <summary>Reader side: runs the transforms and groups the kept rows by partition path.</summary>
+        private void Prepare(BatchSlot slot, string source)
         {
-            // Rows the reader could not type, in line order, before the rows the transforms reject: the order a
-            // single-threaded run writes them in.
+            var batch = slot.Batch;
+            var rows = batch.Columns.Count == 0 ? 0 : batch[0].Count;
+            foreach (var list in slot.Partitions.Values)
+            {
+                list.Clear();
+            }
+
+            slot.KeptCount = 0;
+            if (rows == 0)
+            {
+                return;
+            }
+
+            var kept = ApplyTransforms(slot, source, rows);
+            slot.KeptCount = kept.Count;
+            if (Dataset.PartitionBy.Count == 0)
+            {
+                if (!slot.Partitions.TryGetValue("", out var all))
+                {
+                    all = [];
+                    slot.Partitions[""] = all;
+                }
+
+                all.AddRange(kept);
+                return;
+            }
+
+            // The path is built in a reused buffer and looked up as a span: a string is made once per partition, not per row.
+            var lookup = slot.Partitions.GetAlternateLookup<ReadOnlySpan<char>>();
+            foreach (var r in kept)
+            {
+                PartitionPath.AppendRow(Dataset, batch, r, _captures, _keyBuilder);
+                var length = _keyBuilder.Length;
+                if (_keyChars.Length < length)
+                {
+                    _keyChars = new char[Math.Max(length, _keyChars.Length * 2)];
+                }
+
+                _keyBuilder.CopyTo(0, _keyChars, 0, length);
+                var span = _keyChars.AsSpan(0, length);
+                if (!lookup.TryGetValue(span, out var list))
+                {
+                    list = [];
+                    slot.Partitions[span.ToString()] = list;
+                }
+
+                list.Add(r);
+            }
+        }
+
+        /// <summary>Writer side: the batch's rejects (typing first, then transforms, as one thread would), then its rows.</summary>
+        private async Task FlushSlotAsync(BatchSlot slot, CancellationToken cancellationToken)
+        {
             foreach (var r in slot.Rejects)
             {
                 await WriteRejectAsync(r, cancellationToken).ConfigureAwait(false);
@@ -202,55 +254,7 @@ internal sealed partial class FileProcessor
 
             slot.Rejects.Clear();
             var batch = slot.Batch;
-            var rows = batch.Columns.Count == 0 ? 0 : batch[0].Count;
-            if (rows == 0)
-            {
-                return;
-            }
-
-            var kept = await ApplyTransformsAsync(batch, slot.Lines, source, rows, cancellationToken).ConfigureAwait(false);
-
-            foreach (var list in _rowsByPartition.Values)
-            {
-                list.Clear();
-            }
-
-            if (Dataset.PartitionBy.Count == 0)
-            {
-                if (!_rowsByPartition.TryGetValue("", out var all))
-                {
-                    all = [];
-                    _rowsByPartition[""] = all;
-                }
-
-                all.AddRange(kept);
-            }
-            else
-            {
-                // The path is built in a reused buffer and looked up as a span: a string is made once per partition, not per row.
-                var lookup = _rowsByPartition.GetAlternateLookup<ReadOnlySpan<char>>();
-                foreach (var r in kept)
-                {
-                    PartitionPath.AppendRow(Dataset, batch, r, _captures, _keyBuilder);
-                    var length = _keyBuilder.Length;
-                    if (_keyChars.Length < length)
-                    {
-                        _keyChars = new char[Math.Max(length, _keyChars.Length * 2)];
-                    }
-
-                    _keyBuilder.CopyTo(0, _keyChars, 0, length);
-                    var span = _keyChars.AsSpan(0, length);
-                    if (!lookup.TryGetValue(span, out var list))
-                    {
-                        list = [];
-                        _rowsByPartition[span.ToString()] = list;
-                    }
-
-                    list.Add(r);
-                }
-            }
-
-            foreach (var (key, list) in _rowsByPartition)
+            foreach (var (key, list) in slot.Partitions)
             {
                 if (list.Count == 0)
                 {
@@ -263,7 +267,7 @@ internal sealed partial class FileProcessor
                 _bufferedRows += list.Count;
             }
 
-            RowsWritten += kept.Count;
+            RowsWritten += slot.KeptCount;
             if (_bufferedRows > _bufferedRowBudget)
             {
                 FlushLargestRowGroups();
@@ -276,19 +280,21 @@ internal sealed partial class FileProcessor
         /// Runs the dataset's transforms over the batch: rejected rows go to rejects/ with their source line, filtered ones
         /// are counted by filter name; returns the indexes of the rows to write.
         /// </summary>
-        private async Task<List<int>> ApplyTransformsAsync(ColumnBatch batch, long[] lines, string source, int rows, CancellationToken cancellationToken)
+        private List<int> ApplyTransforms(BatchSlot slot, string source, int rows)
         {
-            _kept.Clear();
+            var kept = slot.Kept;
+            kept.Clear();
             if (_chain is null)
             {
                 for (var r = 0; r < rows; r++)
                 {
-                    _kept.Add(r);
+                    kept.Add(r);
                 }
 
-                return _kept;
+                return kept;
             }
 
+            var batch = slot.Batch;
             _chain.Apply(batch, _disposition);
             _disposition.AddFilterCounts(RowsFiltered);
             foreach (var (name, count) in _disposition.Notes)
@@ -306,8 +312,9 @@ internal sealed partial class FileProcessor
                         ReferenceVersions[reject.Code] = hash;
                     }
 
-                    CheckFailFile(source, lines[reject.Row], reject.Column, null, reject.Reason);
-                    await WriteRejectAsync(new RejectRecord(source, lines[reject.Row], reject.Column, null, reject.Reason), cancellationToken).ConfigureAwait(false);
+                    var line = slot.Lines[reject.Row];
+                    CheckFailFile(source, line, reject.Column, null, reject.Reason);
+                    slot.Rejects.Add(new RejectRecord(source, line, reject.Column, null, reject.Reason));
                 }
             }
 
@@ -316,8 +323,8 @@ internal sealed partial class FileProcessor
                 late.ObserveKept(batch, _disposition, _latestDays);
             }
 
-            _disposition.GetKeptRows(_kept);
-            return _kept;
+            _disposition.GetKeptRows(kept);
+            return kept;
         }
 
         /// <summary>
@@ -559,6 +566,13 @@ internal sealed partial class FileProcessor
             public long[] Lines = new long[BatchRows];
 
             public List<RejectRecord> Rejects { get; } = [];
+
+            /// <summary>Rows the transforms kept, and the same rows grouped by partition path.</summary>
+            public List<int> Kept { get; } = [];
+
+            public Dictionary<string, List<int>> Partitions { get; } = new(StringComparer.Ordinal);
+
+            public int KeptCount { get; set; }
         }
 
         private sealed class PartitionOutput(string key, ObjectWriteStream stream, ParquetFileWriter writer)
