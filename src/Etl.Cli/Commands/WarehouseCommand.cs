@@ -75,40 +75,23 @@ internal static class WarehouseCommand
 
     private static async Task<int> RunAsync(ParseResult result, CommonOptions common, TextWriter stderr, Func<WarehouseDefinition, WarehouseLoader, IObjectStore?, Task<int>> action, bool needsStore = false)
     {
-        WarehouseDefinition? warehouse;
+        if (await WarehouseStep.LoadAsync(result.GetValue(common.Config)!, stderr).ConfigureAwait(false) is not { } warehouse)
+        {
+            return ExitCodes.ConfigurationError;
+        }
+
         IObjectStore? store = null;
-        try
+        if (needsStore)
         {
-            warehouse = WarehouseDefinition.Load(result.GetValue(common.Config)!);
-            if (needsStore)
+            if (await common.OpenAsync(result, stderr).ConfigureAwait(false) is not { } opened)
             {
-                if (await common.OpenAsync(result, stderr).ConfigureAwait(false) is not { } opened)
-                {
-                    return ExitCodes.ConfigurationError;
-                }
-
-                store = opened.Store;
+                return ExitCodes.ConfigurationError;
             }
-        }
-        catch (Exception ex) when (ex is WarehouseConfigurationException or FileNotFoundException or DirectoryNotFoundException)
-        {
-            await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return ExitCodes.ConfigurationError;
-        }
 
-        if (warehouse is null)
-        {
-            await stderr.WriteLineAsync($"{result.GetValue(common.Config)} has no 'warehouse:' section; see docs/warehouse.md for how to declare one.").ConfigureAwait(false);
-            return ExitCodes.ConfigurationError;
+            store = opened.Store;
         }
 
         var options = warehouse.Options();
-        if (options.ConnectionString is null)
-        {
-            await stderr.WriteLineAsync($"No warehouse connection: set the environment variable {warehouse.ConnectionEnvironmentVariable} to an Npgsql connection string (Host=...;Database=...;Username=...).").ConfigureAwait(false);
-            return ExitCodes.ConfigurationError;
-        }
-
         try
         {
             var loader = new WarehouseLoader(options);

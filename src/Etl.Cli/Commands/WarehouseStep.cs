@@ -12,14 +12,23 @@ internal static class WarehouseStep
     /// The load activity for the definition's <c>warehouse:</c> section, or null after writing to <paramref name="stderr"/>
     /// why it cannot run (no section, a bad section, no connection string): checked before any file is touched.
     /// </summary>
-    public static async Task<IWarehouseLoadActivity?> CreateAsync(string configPath, IObjectStore store, TextWriter stderr)
+    public static async Task<IWarehouseLoadActivity?> CreateAsync(string configPath, IObjectStore store, TextWriter stderr) =>
+        await LoadAsync(configPath, stderr, "--load-warehouse: ", " or run without --load-warehouse").ConfigureAwait(false) is { } warehouse
+            ? new WarehouseLoadActivity(warehouse, store)
+            : null;
+
+    /// <summary>
+    /// The definition's <c>warehouse:</c> section when it is there, valid, and its connection variable is set; otherwise
+    /// null after writing what to do to <paramref name="stderr"/>, each message starting with <paramref name="prefix"/>.
+    /// </summary>
+    public static async Task<WarehouseDefinition?> LoadAsync(string configPath, TextWriter stderr, string prefix = "", string alternative = "")
     {
         WarehouseDefinition? warehouse;
         try
         {
             warehouse = WarehouseDefinition.Load(configPath);
         }
-        catch (WarehouseConfigurationException ex)
+        catch (Exception ex) when (ex is WarehouseConfigurationException or FileNotFoundException or DirectoryNotFoundException)
         {
             await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return null;
@@ -27,16 +36,16 @@ internal static class WarehouseStep
 
         if (warehouse is null)
         {
-            await stderr.WriteLineAsync($"--load-warehouse: {configPath} has no 'warehouse:' section; see docs/warehouse.md for how to declare one, or run without --load-warehouse.").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{prefix}{configPath} has no 'warehouse:' section; see docs/warehouse.md for how to declare one{alternative}.").ConfigureAwait(false);
             return null;
         }
 
         if (warehouse.Options().ConnectionString is null)
         {
-            await stderr.WriteLineAsync($"--load-warehouse: set the environment variable {warehouse.ConnectionEnvironmentVariable} to an Npgsql connection string (Host=...;Database=...;Username=...).").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{(prefix.Length == 0 ? "No warehouse connection: set" : prefix + "set")} the environment variable {warehouse.ConnectionEnvironmentVariable} to an Npgsql connection string (Host=...;Database=...;Username=...).").ConfigureAwait(false);
             return null;
         }
 
-        return new WarehouseLoadActivity(warehouse, store);
+        return warehouse;
     }
 }
