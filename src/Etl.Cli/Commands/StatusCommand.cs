@@ -34,7 +34,7 @@ internal static class StatusCommand
                     if (payload is null)
                     {
                         await stderr.WriteLineAsync($"No run '{instanceId}' in {opened.Store.Description}. etl status lists the runs.").ConfigureAwait(false);
-                        return ExitCodes.FilesFailed;
+                        return ExitCodes.ConfigurationError;
                     }
 
                     await stdout.WriteLineAsync(JsonSerializer.Serialize(payload, OrchestrationJson.Options)).ConfigureAwait(false);
@@ -50,7 +50,7 @@ internal static class StatusCommand
                 if (!await StatusPrinter.WriteInstanceAsync(stdout, instances, instanceId, cancellationToken).ConfigureAwait(false))
                 {
                     await stderr.WriteLineAsync($"No run '{instanceId}' in {opened.Store.Description}. etl status lists the runs.").ConfigureAwait(false);
-                    return ExitCodes.FilesFailed;
+                    return ExitCodes.ConfigurationError;
                 }
 
                 return ExitCodes.Success;
