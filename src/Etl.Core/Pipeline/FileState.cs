@@ -201,14 +201,13 @@ internal sealed partial class FileProcessor
                 list.Clear();
             }
 
-            slot.KeptCount = 0;
+            slot.Kept.Clear();
             if (rows == 0)
             {
                 return;
             }
 
             var kept = ApplyTransforms(slot, source, rows);
-            slot.KeptCount = kept.Count;
             if (Dataset.PartitionBy.Count == 0)
             {
                 if (!slot.Partitions.TryGetValue("", out var all))
@@ -267,7 +266,7 @@ internal sealed partial class FileProcessor
                 _bufferedRows += list.Count;
             }
 
-            RowsWritten += slot.KeptCount;
+            RowsWritten += slot.Kept.Count;
             if (_bufferedRows > _bufferedRowBudget)
             {
                 FlushLargestRowGroups();
@@ -571,8 +570,6 @@ internal sealed partial class FileProcessor
             public List<int> Kept { get; } = [];
 
             public Dictionary<string, List<int>> Partitions { get; } = new(StringComparer.Ordinal);
-
-            public int KeptCount { get; set; }
         }
 
         private sealed class PartitionOutput(string key, ObjectWriteStream stream, ParquetFileWriter writer)
