@@ -9,6 +9,7 @@ namespace Etl.Storage.S3.Tests;
 /// <see cref="S3ConditionalProxy"/>, which enforces S3's conditional-write semantics that s3rver ignores, so the race and
 /// lease tests exercise the adapter's use of If-None-Match and If-Match exactly as S3 would answer them.
 /// </summary>
+[Collection(nameof(AloneCollection))]
 public sealed class S3ContractTests : ObjectStoreContractTests, IAsyncLifetime
 {
     private readonly List<S3ObjectStore> _stores = [];

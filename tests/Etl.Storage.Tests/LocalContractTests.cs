@@ -5,6 +5,7 @@ using Etl.Testing.Storage;
 namespace Etl.Storage.Tests;
 
 /// <summary>The shared storage contract against the local-disk adapter.</summary>
+[Collection(nameof(AloneCollection))]
 public sealed class LocalContractTests : ObjectStoreContractTests, IDisposable
 {
     private readonly List<TempDirectory> _dirs = [];
