@@ -128,7 +128,14 @@ internal sealed class PipelineBenchmark : IBenchmark
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            if (Environment.GetEnvironmentVariable("ETL_BENCH_KEEP") == "1")
+            {
+                Console.WriteLine($"kept {dir} (ETL_BENCH_KEEP=1): pipeline.yaml and the lake, for profiling our side");
+            }
+            else
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
 
@@ -147,7 +154,7 @@ internal sealed class PipelineBenchmark : IBenchmark
         }
 
         using var self = Process.GetCurrentProcess();
-        Console.WriteLine(JsonSerializer.Serialize(new { ms = sw.Elapsed.TotalMilliseconds, peak_bytes = self.PeakWorkingSet64, rows = file.RowsWritten }));
+        Console.WriteLine(JsonSerializer.Serialize(new { ms = sw.Elapsed.TotalMilliseconds, peak_bytes = self.PeakWorkingSet64, rows = file.RowsWritten, allocated_mb = GC.GetTotalAllocatedBytes() >> 20, gcs = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) } }));
         return 0;
     }
 

@@ -260,7 +260,7 @@ internal sealed partial class FileProcessor
                     continue;
                 }
 
-                var output = await GetOutputAsync(key, cancellationToken).ConfigureAwait(false);
+                var output = _outputs.TryGetValue(key, out var open) ? open : await OpenOutputAsync(key, cancellationToken).ConfigureAwait(false);
                 output.Writer.Write(batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list));
                 output.BufferedRows += list.Count;
                 _bufferedRows += list.Count;
@@ -519,13 +519,8 @@ internal sealed partial class FileProcessor
             return Encoding.UTF8.GetString(ms.ToArray());
         }
 
-        private async Task<PartitionOutput> GetOutputAsync(string partition, CancellationToken cancellationToken)
+        private async Task<PartitionOutput> OpenOutputAsync(string partition, CancellationToken cancellationToken)
         {
-            if (_outputs.TryGetValue(partition, out var existing))
-            {
-                return existing;
-            }
-
             var folder = partition.Length == 0 ? $"processed/{Dataset.Name}" : $"processed/{Dataset.Name}/{partition}";
             var key = $"{folder}/part-{Request.File.SourceId}.parquet";
             var stream = await Processor.Store.OpenWriteAsync(key, WriteCondition.None, cancellationToken).ConfigureAwait(false);

@@ -15,8 +15,12 @@ internal static class PartitionPath
     public static void AppendRow(DatasetDefinition ds, ColumnBatch batch, int row, IReadOnlyDictionary<string, string> captures, StringBuilder sb)
     {
         sb.Clear();
-        foreach (var key in ds.PartitionBy)
+        var keys = ds.PartitionBy;
+
+        // An index loop: foreach over the IReadOnlyList would box an enumerator for every row.
+        for (var k = 0; k < keys.Count; k++)
         {
+            var key = keys[k];
             if (sb.Length > 0)
             {
                 sb.Append('/');
@@ -55,7 +59,7 @@ internal static class PartitionPath
             PartitionSource.Month => date.Month,
             _ => date.Day,
         };
-        sb.Append(value.ToString(CultureInfo.InvariantCulture));
+        sb.Append(CultureInfo.InvariantCulture, $"{value}");
     }
 
     private static void AppendValue(ColumnBuffer col, int row, StringBuilder sb)

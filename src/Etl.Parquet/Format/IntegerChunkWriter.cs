@@ -106,12 +106,7 @@ internal abstract class IntegerChunkWriter<T> : ChunkWriter
         _pageEncodedWithDictionary = _useDictionary && PageValues > 0;
         if (!_pageEncodedWithDictionary)
         {
-            var dst = destination.GetSpan(values.Length * s_width);
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i].WriteLittleEndian(dst[(i * s_width)..]);
-            }
-
+            WriteLittleEndian(values, destination.GetSpan(values.Length * s_width));
             destination.Advance(values.Length * s_width);
             return;
         }
@@ -158,13 +153,18 @@ internal abstract class IntegerChunkWriter<T> : ChunkWriter
     protected override bool TryGetDictionary(out ReadOnlySpan<byte> plainValues, out int count)
     {
         count = _dictCount;
-        var bytes = new byte[_dictCount * s_width];
-        for (var i = 0; i < _dictCount; i++)
+        var entries = _dict.AsSpan(0, _dictCount);
+        if (BitConverter.IsLittleEndian)
         {
-            _dict[i].WriteLittleEndian(bytes.AsSpan(i * s_width));
+            plainValues = MemoryMarshal.AsBytes(entries); // the entries already are PLAIN's layout
+        }
+        else
+        {
+            var bytes = new byte[_dictCount * s_width];
+            WriteLittleEndian(entries, bytes);
+            plainValues = bytes;
         }
 
-        plainValues = bytes;
         return _dictCount > 0;
     }
 
@@ -177,8 +177,8 @@ internal abstract class IntegerChunkWriter<T> : ChunkWriter
 
         var min = new byte[s_width];
         var max = new byte[s_width];
-        _min.WriteLittleEndian(min);
-        _max.WriteLittleEndian(max);
+        WriteLittleEndian(new ReadOnlySpan<T>(in _min), min);
+        WriteLittleEndian(new ReadOnlySpan<T>(in _max), max);
         return (min, max);
     }
 
@@ -197,6 +197,24 @@ internal abstract class IntegerChunkWriter<T> : ChunkWriter
     }
 
     private long _nonNullSeen;
+
+    /// <summary>
+    /// Parquet's PLAIN layout of <paramref name="values"/>. Not T.WriteLittleEndian: that is a default interface method,
+    /// which boxes every value of a struct T it is called on.
+    /// </summary>
+    private static void WriteLittleEndian(ReadOnlySpan<T> values, Span<byte> destination)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(values).CopyTo(destination);
+            return;
+        }
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i].TryWriteLittleEndian(destination[(i * s_width)..], out _);
+        }
+    }
 
     private long ChunkValueCountSoFar() => _nonNullSeen;
 
