@@ -86,10 +86,13 @@ public static class ValueParser
             i++;
         }
 
+        // Significant digits so far (leading zeros do not count): the unscaled value's digit count, checked against the
+        // precision without dividing. Up to 19 digits the value is built in 64 bits; Int128 arithmetic only past that.
         var digits = 0;
         var fraction = -1;
         var any = false;
-        Int128 v = 0;
+        ulong narrow = 0;
+        Int128 wide = 0;
         for (; i < s.Length; i++)
         {
             var c = s[i];
@@ -128,18 +131,18 @@ public static class ValueParser
                 fraction++;
             }
 
-            if (v != 0 || c != (byte)'0')
+            if (digits == 0 && c == (byte)'0')
             {
-                digits++;
+                continue; // a leading zero: the value stays 0
             }
 
-            if (digits > 38)
+            if (++digits > 38)
             {
                 problem = "has too many digits";
                 return false;
             }
 
-            v = (v * 10) + (c - (byte)'0');
+            AppendDigit(ref narrow, ref wide, digits, (uint)(c - (byte)'0'));
         }
 
         if (!any)
@@ -148,20 +151,40 @@ public static class ValueParser
             return false;
         }
 
-        for (var f = Math.Max(fraction, 0); f < scale; f++)
+        if (digits > 0)
         {
-            v *= 10;
-            digits++;
+            for (var f = Math.Max(fraction, 0); f < scale; f++)
+            {
+                AppendDigit(ref narrow, ref wide, ++digits, 0);
+            }
         }
 
-        if (v != 0 && IntegerDigits(v) > precision)
+        if (digits > precision)
         {
             problem = $"does not fit decimal({precision},{scale})";
             return false;
         }
 
+        var v = digits <= 19 ? (Int128)narrow : wide;
         unscaled = negative ? -v : v;
         return true;
+    }
+
+    /// <summary>Appends a decimal digit, the <paramref name="digits"/>-th significant one, to the value being parsed.</summary>
+    private static void AppendDigit(ref ulong narrow, ref Int128 wide, int digits, uint digit)
+    {
+        if (digits <= 19)
+        {
+            narrow = (narrow * 10) + digit; // 19 digits fit in 64 bits unsigned
+        }
+        else if (digits == 20)
+        {
+            wide = ((Int128)narrow * 10) + digit;
+        }
+        else if (digits <= 38)
+        {
+            wide = (wide * 10) + digit;
+        }
     }
 
     /// <summary>Parses a date as days since 1970-01-01: ISO yyyy-MM-dd by default, or a .NET custom format.</summary>
@@ -227,19 +250,6 @@ public static class ValueParser
         }
 
         return ok;
-    }
-
-    private static int IntegerDigits(Int128 v)
-    {
-        var n = 0;
-        v = Int128.Abs(v);
-        while (v > 0)
-        {
-            v /= 10;
-            n++;
-        }
-
-        return n;
     }
 
     private static bool TryDigits(ReadOnlySpan<byte> s, out int value)

@@ -17,6 +17,13 @@ public sealed class ValueParserTests
     [InlineData("1.2300", 18, 2, "123")]
     [InlineData("99999999999999999999999999999999999999", 38, 0, "99999999999999999999999999999999999999")]
     [InlineData("-9999999999999999.99", 18, 2, "-999999999999999999")]
+    [InlineData("0.05", 18, 2, "5")]
+    [InlineData("-0.00", 18, 2, "0")]
+    [InlineData("00012.50", 18, 2, "1250")]
+    [InlineData("9999999999999999999", 38, 0, "9999999999999999999")]
+    [InlineData("18446744073709551616", 38, 0, "18446744073709551616")]
+    [InlineData("-12345678901234567.8", 38, 3, "-12345678901234567800")]
+    [InlineData("1234567890123456789.0123456789", 38, 10, "12345678901234567890123456789")]
     public void TryParseDecimal_ValidText_ReturnsExactUnscaled(string text, int precision, int scale, string expected)
     {
         ValueParser.TryParseDecimal(Encoding.UTF8.GetBytes(text), precision, scale, out var unscaled, out var problem).ShouldBeTrue(problem);
@@ -34,6 +41,9 @@ public sealed class ValueParserTests
     [InlineData("1,234.50", 18, 2, "not a number")]
     [InlineData("1234.5", 5, 2, "does not fit decimal(5,2)")]
     [InlineData("100000000000000000000000000000000000000", 38, 0, "too many digits")]
+    [InlineData("12345678901234567890", 19, 0, "does not fit decimal(19,0)")]
+    [InlineData("1234567890123456789012345678901234567", 38, 2, "does not fit decimal(38,2)")]
+    [InlineData("99.5", 3, 2, "does not fit decimal(3,2)")]
     public void TryParseDecimal_BadText_RefusesWithReason(string text, int precision, int scale, string reason)
     {
         ValueParser.TryParseDecimal(Encoding.UTF8.GetBytes(text), precision, scale, out _, out var problem).ShouldBeFalse();
