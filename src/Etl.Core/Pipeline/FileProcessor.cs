@@ -68,15 +68,15 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 ? "The file is not a valid archive for its extension; re-export it, or rename it to match its content."
                 : "Fix the file at that line and drop it again.");
             var reason = ex is InvalidDataException ? $"Cannot decompress {file.Key}: {ex.Message}" : ex.Message;
-            await QuarantineAsync(state, reason, fix, q?.Missing, q?.Found, line, cancellationToken).ConfigureAwait(false);
+            await QuarantineAsync(state, reason, fix, q?.Missing, q?.Found, line, previous, cancellationToken).ConfigureAwait(false);
             return new FileResult(file, FileStatus.Quarantined, state.RowsRead, 0, 0, Unwritten(state, "file_quarantined"), [], 0,
-                sw.Elapsed.TotalMilliseconds, $"{reason} {fix}");
+                sw.Elapsed.TotalMilliseconds, $"{reason} {fix}{KeptOutputNote(previous)}");
         }
         catch (EtlException ex) when (ex is not PipelineDefinitionException)
         {
             await state.AbandonAsync().ConfigureAwait(false);
             return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, Unwritten(state, "file_failed"), [], 0,
-                sw.Elapsed.TotalMilliseconds, ex.Message, ex.IsTransient);
+                sw.Elapsed.TotalMilliseconds, ex.Message + KeptOutputNote(previous), ex.IsTransient);
         }
         catch (IOException ex)
         {
@@ -298,13 +298,23 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
         }
     }
 
-    private async Task QuarantineAsync(FileState state, string reason, string fix, IReadOnlyList<string>? missing, IReadOnlyList<string>? found, long? line, CancellationToken cancellationToken)
+    /// <summary>
+    /// A file that fails or is quarantined after an earlier version of it succeeded leaves that version's output in place
+    /// (the last good data, rather than none); the message says so, so that nobody mistakes it for the new version's.
+    /// </summary>
+    private static string KeptOutputNote(ManifestRecord? previous) =>
+        previous is { Outputs.Count: > 0 }
+            ? $" The output of the version committed by run {previous.RunId} ({previous.RowsWritten:N0} rows in {previous.Outputs.Count} file(s)) stays in processed/ until a version of this file succeeds."
+            : "";
+
+    private async Task QuarantineAsync(FileState state, string reason, string fix, IReadOnlyList<string>? missing, IReadOnlyList<string>? found, long? line, ManifestRecord? previous, CancellationToken cancellationToken)
     {
         var key = state.Request.File.Key;
         var rest = key.StartsWith("landing/", StringComparison.Ordinal) ? key["landing/".Length..] : key;
         var target = $"quarantine/{state.Dataset.Name}/{rest}";
         await store.CopyAsync(key, target, cancellationToken).ConfigureAwait(false);
-        var sidecar = new QuarantineSidecar(key, state.Dataset.Name, reason, fix, missing, found, line, state.Request.RunId);
+        var sidecar = new QuarantineSidecar(key, state.Dataset.Name, reason, fix, missing, found, line, state.Request.RunId,
+            previous is { Outputs.Count: > 0 } ? previous.Outputs : null);
         var json = JsonSerializer.SerializeToUtf8Bytes(sidecar, EtlJson.Default.QuarantineSidecar);
         await store.PutAsync(target + ".error.json", json, WriteCondition.None, cancellationToken).ConfigureAwait(false);
     }

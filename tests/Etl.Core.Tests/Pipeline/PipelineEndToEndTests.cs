@@ -98,6 +98,33 @@ public sealed class PipelineEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_ReplacementQuarantined_PreviousOutputKeptAndSaidSo_ThenReplacedByTheNextGoodVersion()
+    {
+        Land("partners/acme/a.csv", "order_id,order_date,unit_price\n1,1/1/2024,1.00\n2,2/1/2024,2.00\n");
+        await RunAsync();
+        Land("partners/acme/a.csv", "order_id,unit_price\n9,9.00\n");
+
+        var bad = (await RunAsync()).Files.Single();
+
+        bad.Status.ShouldBe(FileStatus.Quarantined);
+        bad.Error.ShouldNotBeNull().ShouldContain("order_date");
+        bad.Error.ShouldContain("(2 rows in 2 file(s)) stays in processed/ until a version of this file succeeds");
+        var glob = DuckDb.Literal(Path.Combine(Lake, "processed", "**", "*.parquet"));
+        (await DuckDb.ScalarAsync($"SELECT string_agg(order_id::VARCHAR, ',' ORDER BY order_id) FROM read_parquet({glob})")).ShouldBe("1,2");
+        using (var sidecar = JsonDocument.Parse(File.ReadAllText(Path.Combine(Lake, "quarantine", "partner_sales", "partners", "acme", "a.csv.error.json"))))
+        {
+            sidecar.RootElement.GetProperty("keptOutputs").GetArrayLength().ShouldBe(2);
+        }
+
+        Land("partners/acme/a.csv", "order_id,order_date,unit_price\n7,3/1/2024,7.00\n");
+        var good = (await RunAsync()).Files.Single();
+
+        good.Status.ShouldBe(FileStatus.Succeeded);
+        (await DuckDb.ScalarAsync($"SELECT string_agg(order_id::VARCHAR, ',') FROM read_parquet({glob})")).ShouldBe("7");
+        Directory.GetFiles(Path.Combine(Lake, "processed"), "*.parquet", SearchOption.AllDirectories).Length.ShouldBe(1, "the first version's Jan and Feb outputs are removed, though the version before this one was quarantined");
+    }
+
+    [Fact]
     public async Task Run_DefinitionChanged_EveryFileReprocessed()
     {
         Land("partners/acme/a.csv", "order_id,order_date\n1,1/1/2024\n");
