@@ -54,13 +54,17 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
             }
 
             var completion = runtime.WaitForCompletionAsync(id, cancellationToken);
+            long rowsShown = 0;
             while (!completion.IsCompleted)
             {
                 await Task.WhenAny(completion, Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken)).ConfigureAwait(false);
                 if (progress is not null && await runtime.GetInstanceAsync(id, cancellationToken).ConfigureAwait(false) is { CustomStatus: { } status }
                     && status.Deserialize<RunProgressStatus>(OrchestrationJson.Options) is { } p)
                 {
-                    progress.Report(new RunProgress(p.FilesTotal, p.FilesDone, p.FilesFailed, p.RowsRead, 0, null));
+                    // The status counts files whose results are recorded; the activities add the rows of files still being
+                    // read, so a long file shows progress. Never shown going back (a file's rows move from one to the other).
+                    rowsShown = Math.Max(rowsShown, p.RowsRead + activities.RowsInFlight);
+                    progress.Report(new RunProgress(p.FilesTotal, p.FilesDone, p.FilesFailed, rowsShown, 0, null));
                 }
             }
 

@@ -167,21 +167,35 @@ internal static class RunCommand
         return result!;
     }
 
-    /// <summary>Plain log lines (no terminal): one each time more files are done.</summary>
-    private sealed class LineProgress(TextWriter writer) : IProgress<RunProgress>
+    /// <summary>
+    /// Plain log lines (no terminal): one each time more files are done, and one every <see cref="Interval"/> while
+    /// rows are being read, so that a long file shows it is moving.
+    /// </summary>
+    internal sealed class LineProgress(TextWriter writer, TimeProvider? time = null) : IProgress<RunProgress>
     {
+        private readonly TimeProvider _time = time ?? TimeProvider.System;
         private int _lastDone = -1;
+        private long _lastRows = -1;
+        private DateTimeOffset _lastLine;
+
+        /// <summary>How often a line is printed while only the row count moves.</summary>
+        public static TimeSpan Interval { get; } = TimeSpan.FromSeconds(10);
 
         public void Report(RunProgress value)
         {
             lock (writer)
             {
-                if (value.FilesDone == _lastDone || value.FilesTotal == 0)
+                var now = _time.GetUtcNow();
+                var filesMoved = value.FilesDone != _lastDone;
+                var rowsMoved = value.RowsRead != _lastRows && now - _lastLine >= Interval;
+                if (value.FilesTotal == 0 || !(filesMoved || rowsMoved))
                 {
                     return;
                 }
 
                 _lastDone = value.FilesDone;
+                _lastRows = value.RowsRead;
+                _lastLine = now;
                 writer.WriteLine($"[{value.FilesDone}/{value.FilesTotal}] files done ({value.FilesFailed} not ok), rows read so far: {value.RowsRead:N0}");
             }
         }

@@ -20,6 +20,17 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
 
     private const int BatchRows = 8192;
 
+    private long _rowsInFlight;
+
+    /// <summary>
+    /// Rows read so far by the files this processor is working on and has not finished: the live part of a run's
+    /// progress, which the orchestrator's status (updated as each file's result is recorded) does not yet count.
+    /// </summary>
+    public long RowsInFlight => Volatile.Read(ref _rowsInFlight);
+
+    /// <summary>Adds <paramref name="rows"/> (negative when a file finishes) to <see cref="RowsInFlight"/>.</summary>
+    private void CountInFlight(long rows) => Interlocked.Add(ref _rowsInFlight, rows);
+
     /// <summary>Largest total uncompressed size of one landed .gz or .zip (all entries), against decompression bombs.</summary>
     public long MaxZipBytes => definition.MaxUncompressedBytes;
 
@@ -31,6 +42,19 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
         var ds = FindDataset(file.Dataset);
         var chain = await transforms.BindAsync(ds, watermarks, cancellationToken).ConfigureAwait(false);
         var state = new FileState(this, ds, request, CapturesOf(ds, file.Key), chain);
+        try
+        {
+            return await ProcessAsync(state, previous, sw, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            state.EndProgress();
+        }
+    }
+
+    private async Task<FileResult> ProcessAsync(FileState state, ManifestRecord? previous, Stopwatch sw, CancellationToken cancellationToken)
+    {
+        var file = state.Request.File;
         try
         {
             await ReadFileAsync(state, cancellationToken).ConfigureAwait(false);

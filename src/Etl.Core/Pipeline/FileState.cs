@@ -31,6 +31,7 @@ internal sealed partial class FileProcessor
         private readonly BatchSlot[] _slots;
         private int _filling;
         private Task? _flushing;
+        private long _rowsCounted;
 
         public FileState(FileProcessor processor, DatasetDefinition dataset, ProcessFileRequest request, IReadOnlyDictionary<string, string> captures, TransformChain? chain)
         {
@@ -161,11 +162,20 @@ internal sealed partial class FileProcessor
         /// </summary>
         public async Task EndBatchAsync(string source, CancellationToken cancellationToken)
         {
+            Processor.CountInFlight(RowsRead - _rowsCounted);
+            _rowsCounted = RowsRead;
             var slot = _slots[_filling];
             Prepare(slot, source);
             await DrainAsync().ConfigureAwait(false);
             _filling = 1 - _filling;
             _flushing = Task.Run(() => FlushSlotAsync(slot, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>The file is finished (whatever its outcome): its rows leave the processor's in-flight count.</summary>
+        public void EndProgress()
+        {
+            Processor.CountInFlight(-_rowsCounted);
+            _rowsCounted = 0;
         }
 
         /// <summary>Waits for the flush in progress; its failure is thrown here.</summary>

@@ -18,6 +18,12 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
 
     private FileProcessor Processor => _processor ??= new FileProcessor(definition, store, _transforms);
 
+    /// <summary>
+    /// Rows read so far by files this instance is processing and has not finished. A host running the activities
+    /// in-process adds it to the orchestrator's row count to show progress inside long files.
+    /// </summary>
+    public long RowsInFlight => _processor?.RowsInFlight ?? 0;
+
     /// <inheritdoc />
     public async Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default)
     {
