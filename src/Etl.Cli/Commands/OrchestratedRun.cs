@@ -54,17 +54,15 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
             }
 
             var completion = runtime.WaitForCompletionAsync(id, cancellationToken);
-            long rowsShown = 0;
+            var shown = new RunProgress(0, 0, 0, 0, 0, null);
             while (!completion.IsCompleted)
             {
                 await Task.WhenAny(completion, Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken)).ConfigureAwait(false);
                 if (progress is not null && await runtime.GetInstanceAsync(id, cancellationToken).ConfigureAwait(false) is { CustomStatus: { } status }
                     && status.Deserialize<RunProgressStatus>(OrchestrationJson.Options) is { } p)
                 {
-                    // The status counts files whose results are recorded; the activities add the rows of files still being
-                    // read, so a long file shows progress. Never shown going back (a file's rows move from one to the other).
-                    rowsShown = Math.Max(rowsShown, p.RowsRead + activities.RowsInFlight);
-                    progress.Report(new RunProgress(p.FilesTotal, p.FilesDone, p.FilesFailed, rowsShown, 0, null));
+                    shown = Combine(shown, p, activities.Live, started.Created);
+                    progress.Report(shown);
                 }
             }
 
@@ -81,6 +79,33 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
             var summary = await ReadSummaryAsync(output, cancellationToken).ConfigureAwait(false);
             return new Outcome(preflight with { Files = [.. summary.Files.Select(f => f.File)], UpToDate = output.FilesUpToDate }, summary, final, output);
         }
+    }
+
+    /// <summary>
+    /// What to show: the orchestrator's status advances a batch of files at a time, so the activities' own counts (this
+    /// process's, file by file, plus the rows of files still being read) fill in between. A resumed run's status
+    /// already holds work of the process before, which the activities here never saw: for it only the rows still being
+    /// read are added. Counts are never shown going back.
+    /// </summary>
+    internal static RunProgress Combine(RunProgress shown, RunProgressStatus status, LiveProgress live, bool freshRun)
+    {
+        var done = status.FilesDone;
+        var notOk = status.FilesFailed;
+        var rows = status.RowsRead;
+        if (freshRun)
+        {
+            done = Math.Max(done, live.FilesFinished);
+            notOk = Math.Max(notOk, live.FilesNotOk);
+            rows = Math.Max(rows, live.RowsFinished);
+        }
+
+        return new RunProgress(
+            status.FilesTotal,
+            Math.Min(status.FilesTotal, Math.Max(shown.FilesDone, done)),
+            Math.Max(shown.FilesFailed, notOk),
+            Math.Max(shown.RowsRead, rows + live.RowsInFlight),
+            0,
+            null);
     }
 
     /// <summary>The run summary: the commit of each round writes one (<c>_meta/runs/&lt;run id&gt;[.rN].json</c>); they are added up.</summary>

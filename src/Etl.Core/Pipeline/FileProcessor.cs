@@ -94,19 +94,19 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
             var reason = ex is InvalidDataException ? $"Cannot decompress {file.Key}: {ex.Message}" : ex.Message;
             await QuarantineAsync(state, reason, fix, q?.Missing, q?.Found, line, previous, cancellationToken).ConfigureAwait(false);
             return new FileResult(file, FileStatus.Quarantined, state.RowsRead, 0, 0, Unwritten(state, "file_quarantined"), [], 0,
-                sw.Elapsed.TotalMilliseconds, $"{reason} {fix}{KeptOutputNote(previous)}");
+                sw.Elapsed.TotalMilliseconds, $"{reason} {fix}{KeptOutputNote(state, previous)}");
         }
         catch (EtlException ex) when (ex is not PipelineDefinitionException)
         {
             await state.AbandonAsync().ConfigureAwait(false);
             return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, Unwritten(state, "file_failed"), [], 0,
-                sw.Elapsed.TotalMilliseconds, ex.Message + KeptOutputNote(previous), ex.IsTransient);
+                sw.Elapsed.TotalMilliseconds, ex.Message + KeptOutputNote(state, previous), ex.IsTransient);
         }
         catch (IOException ex)
         {
             await state.AbandonAsync().ConfigureAwait(false);
             return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, Unwritten(state, "file_failed"), [], 0,
-                sw.Elapsed.TotalMilliseconds, $"I/O error on {file.Key}: {ex.Message}", IsTransient: true);
+                sw.Elapsed.TotalMilliseconds, $"I/O error on {file.Key}: {ex.Message}{KeptOutputNote(state, previous)}", IsTransient: true);
         }
     }
 
@@ -325,9 +325,10 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
     /// <summary>
     /// A file that fails or is quarantined after an earlier version of it succeeded leaves that version's output in place
     /// (the last good data, rather than none); the message says so, so that nobody mistakes it for the new version's.
+    /// Not said once the commit began publishing: new outputs take the same keys, so that output may be partly replaced.
     /// </summary>
-    private static string KeptOutputNote(ManifestRecord? previous) =>
-        previous is { Outputs.Count: > 0 }
+    private static string KeptOutputNote(FileState state, ManifestRecord? previous) =>
+        previous is { Outputs.Count: > 0 } && !state.Publishing
             ? $" The output of the version committed by run {previous.RunId} ({previous.RowsWritten:N0} rows in {previous.Outputs.Count} file(s)) stays in processed/ until a version of this file succeeds."
             : "";
 

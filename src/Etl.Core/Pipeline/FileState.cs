@@ -366,8 +366,12 @@ internal sealed partial class FileProcessor
         }
 
         /// <summary>Closes and publishes every output; returns their keys.</summary>
+        /// <summary>Whether the commit has begun publishing: from then on, the previous version's output may be replaced.</summary>
+        public bool Publishing { get; private set; }
+
         public async Task<HashSet<string>> CommitAsync(CancellationToken cancellationToken)
         {
+            Publishing = true;
             var keys = new HashSet<string>(StringComparer.Ordinal);
             foreach (var output in _outputs.Values)
             {

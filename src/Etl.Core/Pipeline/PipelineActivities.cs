@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Etl.Core.Definition;
@@ -16,13 +17,33 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
     private Manifest? _manifest;
     private FileProcessor? _processor;
 
-    private FileProcessor Processor => _processor ??= new FileProcessor(definition, store, _transforms);
+    private readonly ConcurrentDictionary<string, (long Rows, bool Ok)> _finished = new(StringComparer.Ordinal);
+
+    // Activities run concurrently (parallel files): one processor for all of them, so its in-flight count is the whole.
+    private FileProcessor Processor => LazyInitializer.EnsureInitialized(ref _processor, () => new FileProcessor(definition, store, _transforms));
 
     /// <summary>
-    /// Rows read so far by files this instance is processing and has not finished. A host running the activities
-    /// in-process adds it to the orchestrator's row count to show progress inside long files.
+    /// What this instance's ProcessFile calls have done so far, file by file as they finish (a retried file counts
+    /// once, by its last attempt) plus the rows read of files still being processed. The orchestrator's status
+    /// advances a batch of files at a time; a host running the activities in-process uses this to show progress
+    /// between those steps and inside long files.
     /// </summary>
-    public long RowsInFlight => _processor?.RowsInFlight ?? 0;
+    public LiveProgress Live
+    {
+        get
+        {
+            int files = 0, notOk = 0;
+            long rows = 0;
+            foreach (var (_, done) in _finished)
+            {
+                files++;
+                notOk += done.Ok ? 0 : 1;
+                rows += done.Rows;
+            }
+
+            return new LiveProgress(files, notOk, rows, _processor?.RowsInFlight ?? 0);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default)
@@ -72,7 +93,9 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
         ArgumentNullException.ThrowIfNull(request);
         var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
         var watermarks = manifest.Watermarks(request.File.Dataset, request.File.Key);
-        return await Processor.ProcessAsync(request, manifest.LastSucceeded(request.File.Key), watermarks, cancellationToken).ConfigureAwait(false);
+        var result = await Processor.ProcessAsync(request, manifest.LastSucceeded(request.File.Key), watermarks, cancellationToken).ConfigureAwait(false);
+        _finished[request.File.Key] = (result.RowsRead, result.Status == FileStatus.Succeeded);
+        return result;
     }
 
     /// <inheritdoc />
