@@ -43,6 +43,7 @@ public sealed class ValueParserTests
     [InlineData("100000000000000000000000000000000000000", 38, 0, "too many digits")]
     [InlineData("12345678901234567890", 19, 0, "does not fit decimal(19,0)")]
     [InlineData("1234567890123456789012345678901234567", 38, 2, "does not fit decimal(38,2)")]
+    [InlineData("99999999999999999999999999999999999999", 38, 2, "does not fit decimal(38,2)")]
     [InlineData("99.5", 3, 2, "does not fit decimal(3,2)")]
     public void TryParseDecimal_BadText_RefusesWithReason(string text, int precision, int scale, string reason)
     {
