@@ -109,8 +109,10 @@ internal sealed class MergeSql
                 ? "false"
                 : $"({string.Join(", ", d.Attributes.Select(c => "t." + Identifiers.Q(c)))}) IS DISTINCT FROM ({string.Join(", ", d.Attributes.Select(c => "n." + Identifiers.Q(c)))})";
 
-            // One row per natural key: the last row of the file wins (ctid order = COPY order in a fresh temp table).
-            var members = $"(SELECT DISTINCT ON ({nkRead}) {sel} FROM {staging} {Stg} ORDER BY {nkRead}, {Stg}.ctid DESC)";
+            // One row per natural key: the last row of the file wins (ctid order = COPY order in a fresh temp table). The
+            // last row of each key is found by hashing (max(ctid) per key) and fetched by TID, not by sorting the whole
+            // staging table per dimension as DISTINCT ON did. GROUP BY, like DISTINCT ON, puts NULL keys together.
+            var members = $"(SELECT {sel} FROM {staging} {Stg} WHERE {Stg}.ctid = ANY (ARRAY(SELECT max({Stg}.ctid) FROM {staging} {Stg} GROUP BY {nkRead})))";
             if (d.Scd == ScdType.Type1)
             {
                 var set = d.Attributes.Count == 0

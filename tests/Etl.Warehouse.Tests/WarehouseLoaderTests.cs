@@ -177,6 +177,27 @@ public sealed class WarehouseLoaderTests(PostgresDatabaseFixture db) : IClassFix
     }
 
     [Fact]
+    public async Task LoadAsync_KeyRepeatedInAFile_LastRowOfTheFileWinsForBothScdTypes()
+    {
+        SalesData.Row Row(long id, string? customer, string name, string region) => new(id, new DateOnly(2024, 4, 1), customer, name, "p1", region, 100, null, null, null);
+        SalesData.Row[] rows = [Row(1, "w1", "First", "north"), Row(2, "w2", "Other", "east"), Row(3, "w1", "Second", "south"), Row(4, null, "NullA", "a"), Row(5, "w1", "Third", "west"), Row(6, null, "NullB", "b")];
+        foreach (var scd in new[] { ScdType.Type1, ScdType.Type2 })
+        {
+            var suffix = scd == ScdType.Type1 ? "w_1" : "w_2";
+            var ds = SalesData.Dataset(scd) with { Dataset = "wins" + suffix, FactTable = "fact_wins" + suffix, Marts = [] };
+            ds = ds with { Dimensions = [ds.Dimensions[0] with { Table = "dim_wcustomer" + suffix }, ds.Dimensions[1] with { Table = "dim_wperson" + suffix }] };
+            await using var loader = db.Loader();
+
+            await loader.LoadAsync(ds, new FileLoadSource("wins-" + suffix), SalesData.Schema, [SalesData.Batch(rows)], s_ct);
+
+            var current = scd == ScdType.Type1 ? "" : " WHERE valid_to IS NULL";
+            var members = await db.RowsAsync($"SELECT customer_id, customer_name, region FROM warehouse.dim_wcustomer{suffix}{current} ORDER BY customer_id NULLS LAST");
+            members.ShouldBe([["w1", "Third", "west"], ["w2", "Other", "east"], [null, "NullB", "b"]], $"SCD {scd}");
+            (await db.ScalarAsync($"SELECT count(*) FROM warehouse.fact_wins{suffix} f JOIN warehouse.dim_wcustomer{suffix} c USING (dim_wcustomer{suffix}_key) WHERE c.customer_name = 'Third'")).ShouldBe(3L);
+        }
+    }
+
+    [Fact]
     public async Task Marts_MonthlyTotalsAndTopPerformer_MatchHandComputedAggregates()
     {
         var ds = SalesData.Dataset() with { Dataset = "martsales", FactTable = "fact_mart" };
