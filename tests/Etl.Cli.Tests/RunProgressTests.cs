@@ -173,21 +173,11 @@ public sealed class RunProgressTests : IDisposable
 
         public Task<IObjectLease?> TryAcquireLeaseAsync(string key, TimeSpan duration, CancellationToken cancellationToken = default) => inner.TryAcquireLeaseAsync(key, duration, cancellationToken);
 
-        private sealed class GateStream(Stream inner, GatedStore gate) : Stream
+        private sealed class GateStream(Stream inner, GatedStore gate) : ReadOnlyWrapperStream(inner)
         {
             private long _read;
 
-            public override bool CanRead => true;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => false;
-
-            public override long Length => throw new NotSupportedException();
-
-            public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-            public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+            public override int Read(Span<byte> buffer) => throw new NotSupportedException("the pipeline reads asynchronously");
 
             public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
             {
@@ -197,35 +187,9 @@ public sealed class RunProgressTests : IDisposable
                     await gate._resume.Task.WaitAsync(cancellationToken);
                 }
 
-                var n = await inner.ReadAsync(buffer, cancellationToken);
+                var n = await Inner.ReadAsync(buffer, cancellationToken);
                 _read += n;
                 return n;
-            }
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-            protected override void Dispose(bool disposing)
-            {
-                if (disposing)
-                {
-                    inner.Dispose();
-                }
-
-                base.Dispose(disposing);
-            }
-
-            public override async ValueTask DisposeAsync()
-            {
-                await inner.DisposeAsync();
-                await base.DisposeAsync();
             }
         }
     }
