@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Etl.Core.Reading;
+using Etl.Storage;
 
 namespace Etl.Core.Enrichment.Reference;
 
@@ -118,26 +119,10 @@ internal sealed class ReferenceCsv : IDisposable
 
     public void Dispose() => _reader.Dispose();
 
-    /// <summary>Reads one stream, then another.</summary>
-    private sealed class ConcatenatedStream(Stream first, Stream second) : Stream
+    /// <summary>Reads one stream (a small buffer already taken from the source), then the source itself.</summary>
+    private sealed class ConcatenatedStream(Stream first, Stream second) : ReadOnlyWrapperStream(second)
     {
         private bool _firstDone;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -152,7 +137,7 @@ internal sealed class ReferenceCsv : IDisposable
                 _firstDone = true;
             }
 
-            return second.Read(buffer);
+            return Inner.Read(buffer);
         }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -168,28 +153,14 @@ internal sealed class ReferenceCsv : IDisposable
                 _firstDone = true;
             }
 
-            return await second.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
             if (disposing)
             {
                 first.Dispose();
-                second.Dispose();
             }
 
             base.Dispose(disposing);
