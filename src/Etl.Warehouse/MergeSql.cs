@@ -155,9 +155,12 @@ internal sealed class MergeSql
 
         if (_ds.DateColumn is not null)
         {
+            // The key dim_date was just given for the date (a small hash join): cheaper than computing it per row with
+            // extract(), which is numeric arithmetic, and the same key by construction.
             var dc = _cols[_ds.DateColumn].Read(Stg);
             insertCols.Add("date_key");
-            selectCols.Add($"(extract(year FROM {dc}) * 10000 + extract(month FROM {dc}) * 100 + extract(day FROM {dc}))::integer");
+            selectCols.Add("dk.date_key");
+            joins.Append($" LEFT JOIN warehouse.dim_date dk ON dk.\"date\" = {dc}");
         }
 
         foreach (var m in _ds.Measures)
