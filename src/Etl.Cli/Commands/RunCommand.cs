@@ -13,12 +13,11 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var config = new Option<string>("--config", "-c")
-        {
-            Description = "The pipeline definition (YAML).",
-            DefaultValueFactory = _ => "pipeline.yaml",
-        };
-        var lake = new Option<string?>("--lake") { Description = "Override the lake root from the definition (a folder)." };
+        // The same --config and --lake as every command on a lake; run loads them itself, to tell a wrong definition
+        // (exit 2) from a lake it cannot open.
+        var common = new CommonOptions();
+        var config = common.Config;
+        var lake = common.Lake;
         var json = new Option<bool>("--json") { Description = "Print the run summary as JSON on stdout instead of the table." };
         var retryFailed = new Option<bool>("--retry-failed") { Description = "Also retry files that failed or were quarantined before, even if unchanged." };
         var reprocessAll = new Option<bool>("--reprocess-all") { Description = "Process every landed file again, replacing its output." };
