@@ -20,4 +20,7 @@ internal static class ExitCodes
 
     /// <summary>The run committed its files but the warehouse load step (<c>--load-warehouse</c>) failed.</summary>
     public const int WarehouseFailed = 5;
+
+    /// <summary>The lake could not be read or written (disk full, permission denied, the store unreachable); nothing half-done is visible.</summary>
+    public const int StorageFault = 6;
 }

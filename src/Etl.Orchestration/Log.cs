@@ -29,6 +29,15 @@ internal static partial class Log
     [LoggerMessage(LogEvents.WaitingForLease, LogLevel.Warning, "Another host holds the orchestration lease {Key} on {Lake}; waiting for it")]
     public static partial void WaitingForLease(ILogger logger, string key, string lake);
 
+    [LoggerMessage(LogEvents.FenceTaken, LogLevel.Information, "Took the lake {Lake} at fencing generation {Generation}")]
+    public static partial void FenceTaken(ILogger logger, string lake, long generation);
+
+    [LoggerMessage(LogEvents.AbandonedWritesSwept, LogLevel.Information, "Removed {Count} leftover(s) of writes that a stopped host never finished, in {Lake}")]
+    public static partial void AbandonedWritesSwept(ILogger logger, int count, string lake);
+
+    [LoggerMessage(LogEvents.LakeFenced, LogLevel.Error, "Instance {InstanceId} stopped: {Reason}")]
+    public static partial void LakeFenced(ILogger logger, string instanceId, string reason);
+
     [LoggerMessage(LogEvents.LeaseLost, LogLevel.Error, "The orchestration lease {Key} was lost; stopping every running instance (they resume on the next start)")]
     public static partial void LeaseLost(ILogger logger, string key, Exception exception);
 

@@ -14,6 +14,9 @@ internal static class LogEvents
     public const int LeaseLost = 6008;
     public const int StatusSaveFailed = 6009;
     public const int SingletonReturned = 6010;
+    public const int FenceTaken = 6011;
+    public const int AbandonedWritesSwept = 6012;
+    public const int LakeFenced = 6013;
 
     public const int HostListening = 6100;
     public const int Unauthorized = 6101;

@@ -11,7 +11,7 @@ namespace Etl.Storage.S3;
 /// published by CompleteMultipartUpload, so nothing is visible before commit. Conditional writes use S3's
 /// <c>If-None-Match: *</c> and <c>If-Match</c>; the lease is a lock object written with them.
 /// </summary>
-public sealed class S3ObjectStore : IObjectStore, IDisposable
+public sealed class S3ObjectStore : IObjectStore, IAbandonedWriteSweeper, IDisposable
 {
     private readonly IAmazonS3 _client;
     private readonly bool _ownsClient;
@@ -202,6 +202,34 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     {
         ObjectKey.Validate(key);
         return S3Lease.TryAcquireAsync(this, key, duration, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> SweepAbandonedWritesAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default)
+    {
+        // Incomplete multipart uploads of a killed writer are invisible to readers but stored (and billed) until aborted.
+        var removed = 0;
+        var request = new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = Prefix };
+        while (true)
+        {
+            var page = await CallAsync("list uploads", Prefix, () => _client.ListMultipartUploadsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            foreach (var upload in page.MultipartUploads ?? [])
+            {
+                if (upload.Initiated is { } initiated && initiated.ToUniversalTime() < startedBefore.UtcDateTime)
+                {
+                    await CallAsync("abort upload", upload.Key, () => _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = Bucket, Key = upload.Key, UploadId = upload.UploadId }, cancellationToken), cancellationToken).ConfigureAwait(false);
+                    removed++;
+                }
+            }
+
+            if (page.IsTruncated != true)
+            {
+                return removed;
+            }
+
+            request.KeyMarker = page.NextKeyMarker;
+            request.UploadIdMarker = page.NextUploadIdMarker;
+        }
     }
 
     /// <inheritdoc />

@@ -14,7 +14,7 @@ namespace Etl.Cli.Commands;
 /// mid-way is resumed by the next <c>etl run</c> (or <c>etl serve</c>) without redoing the files whose results it
 /// recorded.
 /// </summary>
-internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store, IWarehouseLoadActivity? warehouse = null)
+internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store, IWarehouseLoadActivity? warehouse = null, Microsoft.Extensions.Logging.ILogger? logger = null)
 {
     /// <summary>How long to wait for the lake's host lease before saying another host is working on it.</summary>
     public static TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(40);
@@ -22,12 +22,15 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
     /// <summary>Runs to completion. Throws <see cref="LakeBusyException"/> when another host keeps the lake.</summary>
     public async Task<Outcome> RunAsync(RunOptions options, IProgress<RunProgress>? progress, TextWriter notices, CancellationToken cancellationToken)
     {
-        var activities = new PipelineActivities(definition, store);
+        // Every change of the run goes through the fenced store: should this process lose the lake (its lease expired or
+        // was deleted and another host took the lake), its next change is refused instead of landing beside the other's.
+        var fenced = new FencedObjectStore(store);
+        var activities = new PipelineActivities(definition, fenced);
 
         // Discover once up front: a wrong transform or a missing reference table is reported before any run starts,
         // and the report can name the landed files that match no dataset.
         var preflight = await activities.DiscoverAsync(new DiscoverRequest(definition.Name, "preflight", options.RetryFailed, options.ReprocessAll), cancellationToken).ConfigureAwait(false);
-        var runtime = new LocalDurableRuntime(store, new PipelineActivityDispatcher(activities, warehouse));
+        var runtime = new LocalDurableRuntime(fenced, new PipelineActivityDispatcher(activities, warehouse), logger: logger);
         await using (runtime.ConfigureAwait(false))
         {
             using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -69,6 +72,12 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
             var final = await completion.ConfigureAwait(false)
                 ?? throw new EtlException($"Run {id} disappeared from {store.Description}/{InstanceStore.Root} while it ran.");
             await runtime.StopAsync(cancellationToken).ConfigureAwait(false);
+            if (runtime.LostReason is { } lost)
+            {
+                throw new LakeLostException(
+                    $"Run {id} stopped: {lost} What this run committed before stays committed; files it had not committed are "
+                    + "processed by the host that holds the lake now, or by the next etl run.");
+            }
             if (final.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
             {
                 return new Outcome(preflight, null, final);
@@ -135,3 +144,6 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
 
 /// <summary>Another host holds the lake.</summary>
 internal sealed class LakeBusyException(string message) : EtlException(message);
+
+/// <summary>This run lost the lake to another host while it ran, and stopped.</summary>
+internal sealed class LakeLostException(string message) : EtlException(message);

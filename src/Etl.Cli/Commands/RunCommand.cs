@@ -4,6 +4,7 @@ using Etl.Core.Definition;
 using Etl.Core.Pipeline;
 using Etl.Orchestration;
 using Etl.Storage;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace Etl.Cli.Commands;
@@ -79,7 +80,9 @@ internal static class RunCommand
                     warehouse = step;
                 }
 
-                var run = new OrchestratedRun(definition, store, warehouse);
+                // Warnings and errors of the runtime (a lost lease above all) go to stderr, never to a null logger.
+                using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
+                var run = new OrchestratedRun(definition, store, warehouse, loggers.CreateLogger("etl.run"));
                 var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
                 var outcome = interactive
                     ? await RunWithLiveProgressAsync(p => run.RunAsync(options, p, stderr, cancellationToken)).ConfigureAwait(false)
@@ -116,12 +119,23 @@ internal static class RunCommand
                     }
                 }
 
+                if (outcome.Discovered.FailedEarlier > 0)
+                {
+                    await stderr.WriteLineAsync($"{outcome.Discovered.FailedEarlier} landed file(s) failed in an earlier run and were not retried (their output is not in processed/): etl status shows why; fix the cause and run etl run --retry-failed.").ConfigureAwait(false);
+                    return ExitCodes.FilesFailed;
+                }
+
                 return summary.FilesQuarantined + summary.FilesFailed > 0 ? ExitCodes.FilesFailed : ExitCodes.Success;
             }
             catch (PipelineDefinitionException ex)
             {
                 await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return ExitCodes.ConfigurationError;
+            }
+            catch (LakeLostException ex)
+            {
+                await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return ExitCodes.LakeBusy;
             }
             catch (LakeBusyException ex)
             {
@@ -131,7 +145,7 @@ internal static class RunCommand
             catch (StorageException ex)
             {
                 await stderr.WriteLineAsync($"Storage error: {ex.Message}").ConfigureAwait(false);
-                return ExitCodes.Unexpected;
+                return ExitCodes.StorageFault;
             }
             catch (EtlException ex)
             {

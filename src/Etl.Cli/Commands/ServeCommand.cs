@@ -1,3 +1,4 @@
+using Etl.Storage;
 using System.CommandLine;
 using System.Globalization;
 using Etl.Core.Pipeline;
@@ -60,8 +61,10 @@ internal static class ServeCommand
             };
             try
             {
+                // Every change the host makes is fenced: if it ever loses the lake to another host, it stops changing it.
+                var fenced = new FencedObjectStore(store);
                 var app = LocalDurableHost.BuildWebApplication(
-                    options, store, new PipelineActivities(definition, store), warehouse, configureLogging: logging => logging.AddSimpleConsole(o =>
+                    options, fenced, new PipelineActivities(definition, fenced), warehouse, configureLogging: logging => logging.AddSimpleConsole(o =>
                     {
                         o.SingleLine = true;
                         o.TimestampFormat = "HH:mm:ss ";

@@ -58,6 +58,20 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
         try
         {
             await ReadFileAsync(state, cancellationToken).ConfigureAwait(false);
+
+            // Credit the rows only to the version that was discovered: a file replaced while it was read is left for the
+            // next run, which sees the new version (locally the ETag is the content hash, so this also catches an
+            // in-place rewrite; on S3 and Blob the ETag changes with every write).
+            var now = await store.GetInfoAsync(file.Key, cancellationToken).ConfigureAwait(false);
+            if (now is null || now.ETag != file.ETag || now.Size != file.Size)
+            {
+                await state.AbandonAsync().ConfigureAwait(false);
+                var what = now is null ? "was deleted" : $"is now ETag {now.ETag}, {now.Size:N0} bytes";
+                return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, Unwritten(state, "source_changed"), [], 0, sw.Elapsed.TotalMilliseconds,
+                    $"{file.Key} changed while it was being read (discovered as ETag {file.ETag}, {file.Size:N0} bytes; it {what}). Nothing of it was written; the next run processes the version in landing/ then.",
+                    SourceChanged: true);
+            }
+
             var outputs = await state.CommitAsync(cancellationToken).ConfigureAwait(false);
             if (previous is not null)
             {
@@ -96,7 +110,7 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
             return new FileResult(file, FileStatus.Quarantined, state.RowsRead, 0, 0, Unwritten(state, "file_quarantined"), [], 0,
                 sw.Elapsed.TotalMilliseconds, $"{reason} {fix}{KeptOutputNote(state, previous)}");
         }
-        catch (EtlException ex) when (ex is not PipelineDefinitionException)
+        catch (EtlException ex) when (ex is not PipelineDefinitionException and not LakeFencedException)
         {
             await state.AbandonAsync().ConfigureAwait(false);
             return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, Unwritten(state, "file_failed"), [], 0,
@@ -107,6 +121,12 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
             await state.AbandonAsync().ConfigureAwait(false);
             return new FileResult(file, FileStatus.Failed, state.RowsRead, 0, 0, Unwritten(state, "file_failed"), [], 0,
                 sw.Elapsed.TotalMilliseconds, $"I/O error on {file.Key}: {ex.Message}{KeptOutputNote(state, previous)}", IsTransient: true);
+        }
+        catch
+        {
+            // Whatever else went wrong (a lost lake, a bug, cancellation), nothing of this attempt may become visible.
+            await state.AbandonAsync().ConfigureAwait(false);
+            throw;
         }
     }
 

@@ -371,15 +371,40 @@ internal sealed partial class FileProcessor
 
         public async Task<HashSet<string>> CommitAsync(CancellationToken cancellationToken)
         {
-            Publishing = true;
-            var keys = new HashSet<string>(StringComparer.Ordinal);
+            // Close every writer before publishing any output, so that a failure while encoding publishes nothing.
             foreach (var output in _outputs.Values)
             {
                 await output.Writer.CloseAsync(cancellationToken).ConfigureAwait(false);
                 BytesWritten += output.Writer.BytesWritten;
-                await output.Stream.CommitAsync(cancellationToken).ConfigureAwait(false);
-                await output.Stream.DisposeAsync().ConfigureAwait(false);
-                keys.Add(output.Key);
+            }
+
+            Publishing = true;
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            try
+            {
+                foreach (var output in _outputs.Values)
+                {
+                    await output.Stream.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    keys.Add(output.Key);
+                    await output.Stream.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            catch
+            {
+                // Roll back what this attempt published, so processed/ holds nothing of a version that is not committed.
+                foreach (var key in keys)
+                {
+                    try
+                    {
+                        await Processor.Store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is EtlException or IOException or UnauthorizedAccessException)
+                    {
+                        // The next run's Discover sweeps outputs that no manifest record names.
+                    }
+                }
+
+                throw;
             }
 
             _outputs.Clear();

@@ -48,6 +48,9 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
     /// <inheritdoc />
     public async Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default)
     {
+        // Always read the manifest afresh: a copy read earlier (a preflight before this host held the lake) may predate
+        // another host's commit, and would make this run process those files again.
+        _manifest = null;
         var manifest = await LoadManifestAsync(cancellationToken).ConfigureAwait(false);
 
         // Bind every dataset's transforms first: a wrong expression, an unknown column or a missing reference table stops
@@ -64,8 +67,11 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
         var files = new List<FileWorkItem>();
         var unmatched = new List<string>();
         var upToDate = 0;
+        var failedEarlier = 0;
+        var landed = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var o in store.ListAsync("landing/", cancellationToken).ConfigureAwait(false))
         {
+            landed.Add(o.Key);
             var dataset = definition.Datasets.FirstOrDefault(d => d.MatchRegex.IsMatch(o.Key));
             if (dataset is null)
             {
@@ -73,18 +79,32 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
                 continue;
             }
 
-            var reason = Reason(manifest.Latest.GetValueOrDefault(o.Key), o, request, dataset.Version, referenceVersions.GetValueOrDefault(dataset.Name));
+            var latest = manifest.Latest.GetValueOrDefault(o.Key);
+            var reason = Reason(latest, o, request, dataset.Version, referenceVersions.GetValueOrDefault(dataset.Name));
             if (reason is null)
             {
-                upToDate++;
+                if (latest is { Status: FileStatus.Failed })
+                {
+                    failedEarlier++;
+                }
+                else
+                {
+                    upToDate++;
+                }
+
                 continue;
             }
 
             files.Add(new FileWorkItem(o.Key, o.Size, o.ETag, dataset.Name, SourceId.For(o.Key), reason));
         }
 
+        if (store is FencedObjectStore { Generation: > 0 })
+        {
+            await SweepUncommittedOutputsAsync(manifest, landed, cancellationToken).ConfigureAwait(false);
+        }
+
         var (now, deferred) = OnePerLateRowsKey(files, manifest);
-        return new DiscoverResult(definition.Version, now, upToDate, unmatched, deferred);
+        return new DiscoverResult(definition.Version, now, upToDate, unmatched, deferred, failedEarlier);
     }
 
     /// <inheritdoc />
@@ -119,6 +139,11 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
         var segment = new StringBuilder();
         foreach (var r in request.Results)
         {
+            if (r.SourceChanged)
+            {
+                continue; // not the discovered version: the next run processes what is in landing/ then
+            }
+
             var version = definition.Datasets.FirstOrDefault(d => d.Name == r.File.Dataset)?.Version ?? request.PipelineVersion;
             var record = new ManifestRecord(r.File.Key, r.File.Size, r.File.ETag, r.File.Dataset, r.File.SourceId, r.Status,
                 version, request.RunId, r.RowsRead, r.RowsWritten, r.RowsRejected, r.RowsFiltered.Values.Sum(), r.Outputs, r.Error, now,
@@ -215,6 +240,48 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Deletes outputs in processed/ that no manifest record names: what a host killed between publishing a file's
+    /// outputs and committing them left behind, which readers of processed/** would otherwise count. Only files named
+    /// like ours (<c>part-&lt;source id&gt;.parquet</c> of a landed or recorded key) are touched. Run only by a host that
+    /// holds the lake (fenced store), at the Discover of a new run or round, when no file of this lake is in flight.
+    /// </summary>
+    private async Task SweepUncommittedOutputsAsync(Manifest manifest, HashSet<string> landed, CancellationToken cancellationToken)
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        var ours = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in landed)
+        {
+            ours.Add(SourceId.For(key));
+        }
+
+        foreach (var (key, latest) in manifest.Latest)
+        {
+            ours.Add(latest.SourceId);
+            referenced.UnionWith(latest.Outputs);
+            if (manifest.LastSucceeded(key) is { } good)
+            {
+                referenced.UnionWith(good.Outputs);
+            }
+        }
+
+        var orphans = new List<string>();
+        await foreach (var o in store.ListAsync("processed/", cancellationToken).ConfigureAwait(false))
+        {
+            var name = o.Key[(o.Key.LastIndexOf('/') + 1)..];
+            if (!referenced.Contains(o.Key) && name.StartsWith("part-", StringComparison.Ordinal) && name.EndsWith(".parquet", StringComparison.Ordinal)
+                && ours.Contains(name["part-".Length..^".parquet".Length]))
+            {
+                orphans.Add(o.Key);
+            }
+        }
+
+        foreach (var key in orphans)
+        {
+            await store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task PutOnceAsync(string key, byte[] content, CancellationToken cancellationToken)

@@ -33,7 +33,11 @@ public sealed record DiscoverRequest(string Pipeline, string RunId, bool RetryFa
 /// partner's monthly files), only the earliest is processed per round, so each sees what the ones before it committed.
 /// Hosts discover again after the commit until this is 0.
 /// </param>
-public sealed record DiscoverResult(string PipelineVersion, IReadOnlyList<FileWorkItem> Files, int UpToDate, IReadOnlyList<string> Unmatched, int Deferred = 0);
+/// <param name="FailedEarlier">
+/// Landed files whose current version failed in an earlier run and is not retried by this one (no --retry-failed):
+/// hosts say so, so that a run with nothing new is not mistaken for a lake that is all well.
+/// </param>
+public sealed record DiscoverResult(string PipelineVersion, IReadOnlyList<FileWorkItem> Files, int UpToDate, IReadOnlyList<string> Unmatched, int Deferred = 0, int FailedEarlier = 0);
 
 /// <summary>Input of the ProcessFile activity.</summary>
 public sealed record ProcessFileRequest(string Pipeline, string RunId, string PipelineVersion, FileWorkItem File);
@@ -70,6 +74,10 @@ public enum FileStatus
 /// </param>
 /// <param name="LatestPeriods">For a dataset with a late-rows rule: per key value, the latest date among the written rows (yyyy-MM-dd).</param>
 /// <param name="Notes">Counts of kept rows worth reporting (e.g. a lookup's missing keys kept with nulls).</param>
+/// <param name="SourceChanged">
+/// The landed object was replaced while it was read (its ETag or size is no longer the discovered one): nothing was
+/// written, and no manifest record is made, so the next run processes the new version as new.
+/// </param>
 public sealed record FileResult(
     FileWorkItem File,
     FileStatus Status,
@@ -85,7 +93,8 @@ public sealed record FileResult(
     IReadOnlyList<FilePartResult>? Parts = null,
     IReadOnlyDictionary<string, string>? ReferenceVersions = null,
     IReadOnlyDictionary<string, string>? LatestPeriods = null,
-    IReadOnlyDictionary<string, long>? Notes = null);
+    IReadOnlyDictionary<string, long>? Notes = null,
+    bool SourceChanged = false);
 
 /// <summary>Counts of one CSV inside a zip.</summary>
 /// <param name="Name">Entry name inside the archive.</param>

@@ -17,6 +17,7 @@ internal sealed class InstanceRunner : IDisposable
     private readonly Lock _stateGate = new();
     private InstanceState _state;
     private long _lastSaveTicks;
+    private int _trailingSave;
     private string? _terminateReason;
 
     public InstanceRunner(InstanceState state, InstanceStore store, PipelineActivityDispatcher dispatcher, LocalRuntimeOptions options, TimeProvider time, ILogger logger, CancellationToken stopping)
@@ -35,6 +36,9 @@ internal sealed class InstanceRunner : IDisposable
     public TimeProvider Time { get; }
 
     public CancellationToken Token => _cts.Token;
+
+    /// <summary>Why the instance stopped without finishing because another host fenced this one out, or null.</summary>
+    public string? FencedReason { get; private set; }
 
     public Task<InstanceState> Completion { get; private set; } = Task.FromResult<InstanceState>(null!);
 
@@ -73,10 +77,35 @@ internal sealed class InstanceRunner : IDisposable
 
         var now = Time.GetTimestamp();
         var last = Interlocked.Read(ref _lastSaveTicks);
-        if (Time.GetElapsedTime(last, now) >= _options.StatusSaveInterval && Interlocked.CompareExchange(ref _lastSaveTicks, now, last) == last)
+        var since = Time.GetElapsedTime(last, now);
+        if (since >= _options.StatusSaveInterval && Interlocked.CompareExchange(ref _lastSaveTicks, now, last) == last)
         {
             _ = SaveQuietlyAsync();
         }
+        else if (Interlocked.Exchange(ref _trailingSave, 1) == 0)
+        {
+            // Too soon after the last save: save once more when the interval is up, so the latest status is never lost.
+            _ = SaveLaterAsync(_options.StatusSaveInterval - since);
+        }
+    }
+
+    private async Task SaveLaterAsync(TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Time, _cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // stopping: the final save writes the state
+        }
+        finally
+        {
+            Volatile.Write(ref _trailingSave, 0);
+        }
+
+        Interlocked.Exchange(ref _lastSaveTicks, Time.GetTimestamp());
+        await SaveQuietlyAsync().ConfigureAwait(false);
     }
 
     public void LogRetry(string name, int attempt, TimeSpan delay, string error) => Log.ActivityRetry(_logger, name, attempt, delay.TotalMilliseconds, error);
@@ -121,12 +150,28 @@ internal sealed class InstanceRunner : IDisposable
             {
                 // Host shutdown or a lost lease: the instance stays Running and the next start resumes it.
                 Log.InstanceInterrupted(_logger, initial.InstanceId);
-                await SaveAsync().ConfigureAwait(false);
+                try
+                {
+                    await SaveAsync().ConfigureAwait(false);
+                }
+                catch (Etl.Storage.LakeFencedException ex)
+                {
+                    FencedReason = ex.Message;
+                }
+
                 return Snapshot;
             }
 
             final = Finished(OrchestrationRuntimeStatus.Terminated, JsonSerializer.SerializeToElement(_terminateReason, OrchestrationJson.Options));
             Log.InstanceTerminated(_logger, initial.InstanceId, _terminateReason);
+        }
+        catch (Etl.Storage.LakeFencedException ex)
+        {
+            // Another host holds the lake now: record nothing (every write would be refused anyway); the instance stays
+            // as the lake has it, for the new holder to resume.
+            FencedReason = ex.Message;
+            Log.LakeFenced(_logger, initial.InstanceId, ex.Message);
+            return Snapshot;
         }
         catch (Exception ex)
         {
@@ -145,6 +190,12 @@ internal sealed class InstanceRunner : IDisposable
             {
                 _state = final;
             }
+        }
+        catch (Etl.Storage.LakeFencedException ex)
+        {
+            FencedReason = ex.Message;
+            Log.LakeFenced(_logger, initial.InstanceId, ex.Message);
+            return Snapshot;
         }
         finally
         {

@@ -42,6 +42,9 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
     /// <summary>Whether <see cref="StartAsync"/> has taken the lake's lease.</summary>
     public bool IsStarted => _lease is not null;
 
+    /// <summary>Set when this runtime lost the lake (its lease could not be renewed, or another host fenced it out): why.</summary>
+    public string? LostReason { get; private set; }
+
     /// <summary>Takes the lake's orchestration lease (waiting while another host holds it), then resumes every active instance.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -60,6 +63,24 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
             }
 
             await Task.Delay(_options.LeaseRetryInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Holding the lease, take the fencing token, so a host that held the lake before (its lease expired or was
+        // deleted under it) is refused its next change; then clear what killed writers left behind.
+        var leaseTaken = _time.GetUtcNow();
+        if (_store is FencedObjectStore fenced)
+        {
+            var generation = await fenced.TakeAsync($"{Environment.MachineName} pid {Environment.ProcessId}", cancellationToken).ConfigureAwait(false);
+            Log.FenceTaken(_logger, _store.Description, generation);
+        }
+
+        if ((_store is FencedObjectStore f ? f.Inner : _store) is IAbandonedWriteSweeper sweeper)
+        {
+            var swept = await sweeper.SweepAbandonedWritesAsync(leaseTaken, cancellationToken).ConfigureAwait(false);
+            if (swept > 0)
+            {
+                Log.AbandonedWritesSwept(_logger, swept, _store.Description);
+            }
         }
 
         _renewal = RenewLeaseAsync(_lease, _stopping.Token);
@@ -92,6 +113,17 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         await _startGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // The marker in the lake is one guard; this runtime's own running instances are the other, so that a
+            // marker deleted by hand mid-run cannot let a second run start beside the first in this process.
+            foreach (var running in _running.Values)
+            {
+                if (running.Snapshot is { IsActive: true, Name: ActivityNames.RunPipeline } live)
+                {
+                    Log.SingletonReturned(_logger, live.InstanceId);
+                    return new StartOutcome(live, false);
+                }
+            }
+
             var id = Guid.NewGuid().ToString("N");
             for (var attempt = 1; !await Instances.TryClaimActiveAsync(id, cancellationToken).ConfigureAwait(false); attempt++)
             {
@@ -262,6 +294,13 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         _ = runner.Completion.ContinueWith(
             _ =>
             {
+                if (runner.FencedReason is { } fenced)
+                {
+                    // Another host holds the lake now: this runtime must stop everything it runs.
+                    LostReason ??= fenced;
+                    _stopping.Cancel();
+                }
+
                 if (!_stopping.IsCancellationRequested && _running.TryRemove(state.InstanceId, out var done))
                 {
                     done.Dispose();
@@ -289,6 +328,7 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            LostReason ??= ex.Message;
             Log.LeaseLost(_logger, lease.Key, ex);
             await _stopping.CancelAsync().ConfigureAwait(false);
         }

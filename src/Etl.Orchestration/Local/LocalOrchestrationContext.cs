@@ -72,6 +72,10 @@ internal sealed class LocalOrchestrationContext(InstanceRunner runner, string in
             {
                 throw;
             }
+            catch (Etl.Storage.LakeFencedException)
+            {
+                throw; // this host lost the lake: nothing may be recorded; the new holder carries the work on
+            }
             catch (Exception ex)
             {
                 var transient = ex is TransientActivityException;
@@ -101,6 +105,10 @@ internal sealed class LocalOrchestrationContext(InstanceRunner runner, string in
             output = await OrchestratorRegistry.RunAsync(name, child, inputJson).ConfigureAwait(true);
         }
         catch (OperationCanceledException) when (runner.Token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Etl.Storage.LakeFencedException)
         {
             throw;
         }

@@ -23,7 +23,7 @@ internal sealed class LocalLease(LocalObjectStore store, string key, string path
             }
 
             // Write beside and rename over, so a reader never sees a half-written lock file.
-            var content = System.Text.Encoding.UTF8.GetBytes($"{leaseId}\n{DateTimeOffset.UtcNow.Add(duration).ToUnixTimeMilliseconds()}\n");
+            var content = LocalObjectStore.LeaseContent(leaseId, duration);
             var temp = store.NewTempPath();
             await File.WriteAllBytesAsync(temp, content, cancellationToken).ConfigureAwait(false);
             File.Move(temp, path, overwrite: true);

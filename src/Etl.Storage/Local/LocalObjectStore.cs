@@ -8,7 +8,7 @@ namespace Etl.Storage.Local;
 /// listing), are flushed to disk and renamed into place, so a reader never sees a partial object. The ETag is the
 /// SHA-256 of the content (first 16 bytes, hex), computed while writing or on first read of a file written by others.
 /// </summary>
-public sealed class LocalObjectStore : IObjectStore
+public sealed class LocalObjectStore : IObjectStore, IAbandonedWriteSweeper
 {
     private const string TempFolder = ".etl-tmp";
     private readonly string _root;
@@ -104,7 +104,15 @@ public sealed class LocalObjectStore : IObjectStore
     {
         var path = PathOf(key);
         var tempDir = Path.Combine(_root, TempFolder);
-        Directory.CreateDirectory(tempDir);
+        try
+        {
+            Directory.CreateDirectory(tempDir);
+        }
+        catch (Exception ex) when (LocalFaults.IsFault(ex))
+        {
+            throw LocalFaults.Map(ex, _root, key, "start writing");
+        }
+
         var temp = Path.Combine(tempDir, Guid.NewGuid().ToString("N"));
         return Task.FromResult<ObjectWriteStream>(new LocalWriteStream(this, key, path, temp, condition));
     }
@@ -129,7 +137,15 @@ public sealed class LocalObjectStore : IObjectStore
             return Task.FromResult(false);
         }
 
-        File.Delete(path);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (LocalFaults.IsFault(ex))
+        {
+            throw LocalFaults.Map(ex, _root, key, "delete");
+        }
+
         return Task.FromResult(true);
     }
 
@@ -155,7 +171,7 @@ public sealed class LocalObjectStore : IObjectStore
         var path = PathOf(key);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var leaseId = Guid.NewGuid().ToString("N");
-        var content = System.Text.Encoding.UTF8.GetBytes($"{leaseId}\n{DateTimeOffset.UtcNow.Add(duration).ToUnixTimeMilliseconds()}\n");
+        var content = LeaseContent(leaseId, duration);
         if (TryCreateExclusive(path, content))
         {
             return new LocalLease(this, key, path, leaseId, duration);
@@ -194,6 +210,37 @@ public sealed class LocalObjectStore : IObjectStore
 
             return TryCreateExclusive(path, content) ? new LocalLease(this, key, path, leaseId, duration) : null;
         }
+    }
+
+    /// <inheritdoc />
+    public Task<int> SweepAbandonedWritesAsync(DateTimeOffset startedBefore, CancellationToken cancellationToken = default)
+    {
+        var tempDir = Path.Combine(_root, TempFolder);
+        var removed = 0;
+        if (!Directory.Exists(tempDir))
+        {
+            return Task.FromResult(removed);
+        }
+
+        // Only top-level temp files: locks/ holds the guard files, which live processes hold open with OS locks.
+        foreach (var path in Directory.EnumerateFiles(tempDir, "*", SearchOption.TopDirectoryOnly))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                if (File.GetLastWriteTimeUtc(path) < startedBefore.UtcDateTime)
+                {
+                    File.Delete(path);
+                    removed++;
+                }
+            }
+            catch (IOException)
+            {
+                // Gone already, or in use on a platform that locks open files: leave it.
+            }
+        }
+
+        return Task.FromResult(removed);
     }
 
     /// <summary>Opens the per-key guard file with an exclusive OS lock, or returns null when someone else holds it.</summary>
@@ -273,6 +320,50 @@ public sealed class LocalObjectStore : IObjectStore
         return true;
     }
 
+    /// <summary>
+    /// A lock file's content: the lease id, its expiry (Unix ms), and the holder's host, process id and process start
+    /// time, so that a taker on the same host can tell at once that the holder died (kill -9, a crash) instead of
+    /// waiting for the lease to expire.
+    /// </summary>
+    internal static byte[] LeaseContent(string leaseId, TimeSpan duration) =>
+        System.Text.Encoding.UTF8.GetBytes(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{leaseId}\n{DateTimeOffset.UtcNow.Add(duration).ToUnixTimeMilliseconds()}\n{Environment.MachineName}\n{Environment.ProcessId}\n{s_processStart}\n"));
+
+    private static readonly long s_processStart = ProcessStartTicks(Environment.ProcessId) ?? 0;
+
+    /// <summary>The start time of a live process on this host (ticks), or null when no such process runs.</summary>
+    private static long? ProcessStartTicks(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.StartTime.ToUniversalTime().Ticks;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the lock names a holder on this host whose process is gone (or whose pid now belongs to another process).</summary>
+    private static bool HolderIsDead(string[] lines)
+    {
+        if (lines.Length < 5 || lines[2] != Environment.MachineName
+            || !int.TryParse(lines[3], System.Globalization.CultureInfo.InvariantCulture, out var pid)
+            || !long.TryParse(lines[4], System.Globalization.CultureInfo.InvariantCulture, out var started))
+        {
+            return false;
+        }
+
+        if (pid == Environment.ProcessId)
+        {
+            return false; // this process: another runtime in it holds the lease, alive by definition
+        }
+
+        return ProcessStartTicks(pid) is not { } now || Math.Abs(now - started) > TimeSpan.TicksPerSecond;
+    }
+
     private static bool IsExpired(string path)
     {
         try
@@ -280,7 +371,7 @@ public sealed class LocalObjectStore : IObjectStore
             var lines = File.ReadAllLines(path);
             if (lines.Length >= 2 && long.TryParse(lines[1], System.Globalization.CultureInfo.InvariantCulture, out var expires))
             {
-                return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > expires;
+                return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() > expires || HolderIsDead(lines);
             }
 
             // Unreadable content: either being written this instant by a new holder, or left by a crashed one.

@@ -5,7 +5,7 @@ namespace Etl.Storage.Local;
 /// <summary>Writes to a temp file while hashing; commit flushes to disk and renames into place under the write condition.</summary>
 internal sealed class LocalWriteStream(LocalObjectStore store, string key, string path, string tempPath, WriteCondition condition) : ObjectWriteStream
 {
-    private readonly FileStream _file = new(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+    private readonly FileStream _file = Open(store, key, tempPath);
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool _committed;
     private bool _disposed;
@@ -19,19 +19,57 @@ internal sealed class LocalWriteStream(LocalObjectStore store, string key, strin
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         _hash.AppendData(buffer);
-        _file.Write(buffer);
+        try
+        {
+            _file.Write(buffer);
+        }
+        catch (Exception ex) when (LocalFaults.IsFault(ex))
+        {
+            throw LocalFaults.Map(ex, store.Description, key, "write");
+        }
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         _hash.AppendData(buffer.Span);
-        await _file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (LocalFaults.IsFault(ex))
+        {
+            throw LocalFaults.Map(ex, store.Description, key, "write");
+        }
+    }
+
+    private static FileStream Open(LocalObjectStore store, string key, string tempPath)
+    {
+        try
+        {
+            return new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        }
+        catch (Exception ex) when (LocalFaults.IsFault(ex))
+        {
+            throw LocalFaults.Map(ex, store.Description, key, "start writing");
+        }
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async Task<string> CommitAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await PublishAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (LocalFaults.IsFault(ex))
+        {
+            throw LocalFaults.Map(ex, store.Description, key, "publish");
+        }
+    }
+
+    private async Task<string> PublishAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
