@@ -212,7 +212,17 @@ public sealed class S3ObjectStore : IObjectStore, IAbandonedWriteSweeper, IDispo
         var request = new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = Prefix };
         while (true)
         {
-            var page = await CallAsync("list uploads", Prefix, () => _client.ListMultipartUploadsAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            ListMultipartUploadsResponse page;
+            try
+            {
+                page = await _client.ListMultipartUploadsAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode is System.Net.HttpStatusCode.NotImplemented or System.Net.HttpStatusCode.MethodNotAllowed)
+            {
+                // Some S3-compatible stores (s3rver) do not list uploads; a lifecycle rule (AbortIncompleteMultipartUpload) covers them.
+                return removed;
+            }
+
             foreach (var upload in page.MultipartUploads ?? [])
             {
                 if (upload.Initiated is { } initiated && initiated.ToUniversalTime() < startedBefore.UtcDateTime)
