@@ -20,7 +20,7 @@ internal static class LocalFaults
         {
             return new StorageException(
                 $"No space left on the device holding the lake {root} while trying to {operation} '{key}'. Nothing of the file being written was published. "
-                + "Free space on that file system (or point --lake at one with room) and run etl run again: files that were not committed are processed again.",
+                + "Free space on that file system (or point --lake at one with room) and run etl run --retry-failed: the files that failed are processed again.",
                 key, ex);
         }
 
@@ -28,7 +28,7 @@ internal static class LocalFaults
         {
             return new StorageException(
                 $"Permission denied in the lake {root}: cannot {operation} '{key}' ({ex.Message}). Nothing of it was published. "
-                + "Make the lake folder writable for this user (check ownership, mode and read-only mounts) and run etl run again.",
+                + "Make the lake folder writable for this user (check ownership, mode and read-only mounts) and run etl run --retry-failed.",
                 key, ex);
         }
 

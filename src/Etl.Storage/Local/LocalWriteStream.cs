@@ -10,9 +10,29 @@ internal sealed class LocalWriteStream(LocalObjectStore store, string key, strin
     private bool _committed;
     private bool _disposed;
 
-    public override void Flush() => _file.Flush();
+    public override void Flush()
+    {
+        try
+        {
+            _file.Flush();
+        }
+        catch (Exception ex) when (LocalFaults.IsFault(ex))
+        {
+            throw LocalFaults.Map(ex, store.Description, key, "write");
+        }
+    }
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => _file.FlushAsync(cancellationToken);
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (LocalFaults.IsFault(ex))
+        {
+            throw LocalFaults.Map(ex, store.Description, key, "write");
+        }
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -124,7 +144,15 @@ internal sealed class LocalWriteStream(LocalObjectStore store, string key, strin
         if (disposing && !_disposed)
         {
             _disposed = true;
-            _file.Dispose();
+            try
+            {
+                _file.Dispose();
+            }
+            catch (IOException) when (!_committed)
+            {
+                // Flushing the rest of an abandoned write failed (a full disk): the temp file is deleted below anyway.
+            }
+
             _hash.Dispose();
             if (!_committed && File.Exists(tempPath))
             {
@@ -139,7 +167,14 @@ internal sealed class LocalWriteStream(LocalObjectStore store, string key, strin
     {
         if (!_disposed)
         {
-            await _file.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await _file.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (IOException) when (!_committed)
+            {
+                // As in Dispose: an abandoned write's last flush may fail on a full disk.
+            }
         }
 
         Dispose(true);
