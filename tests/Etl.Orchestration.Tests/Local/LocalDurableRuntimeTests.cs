@@ -61,6 +61,50 @@ public sealed class LocalDurableRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartPipelineAsync_ActiveMarkerDeletedMidRun_StillReturnsTheRunningInstance()
+    {
+        var gate = new TaskCompletionSource();
+        var activities = new FakePipelineActivities(2) { Process = async (f, _, ct) => { await gate.Task.WaitAsync(ct); return Files.Succeeded(f); } };
+        var runtime = await _harness.StartRuntimeAsync(activities);
+
+        var first = await runtime.StartPipelineAsync(RuntimeHarness.Input(), Ct);
+        File.Delete(Path.Combine(_harness.LakePath, "_meta", "instances", "active.json"));
+        var second = await runtime.StartPipelineAsync(RuntimeHarness.Input(), Ct);
+        gate.SetResult();
+        await runtime.WaitForCompletionAsync(first.Instance.InstanceId, Ct);
+
+        second.Created.ShouldBeFalse("a deleted marker must not let a second run start beside the first");
+        second.Instance.InstanceId.ShouldBe(first.Instance.InstanceId);
+        (await runtime.ListInstancesAsync(null, Ct)).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task CustomStatus_UpdatesWithinTheSaveInterval_LastOneIsSavedAfterIt()
+    {
+        var gate = new TaskCompletionSource();
+        var activities = new FakePipelineActivities(3) { Process = async (f, _, ct) => { if (f.Key.EndsWith("2.csv", StringComparison.Ordinal)) { await gate.Task.WaitAsync(ct); } return Files.Succeeded(f); } };
+        var options = RuntimeHarness.Options;
+        options.StatusSaveInterval = TimeSpan.FromMilliseconds(300);
+        var runtime = await _harness.StartRuntimeAsync(activities, options);
+
+        var started = await runtime.StartPipelineAsync(RuntimeHarness.Input(batchSize: 1, parallel: 1), Ct);
+
+        // Two batches finish in quick succession, then the run waits on the third: the stored status must catch up.
+        RunProgressStatus? stored = null;
+        for (var i = 0; i < 100 && stored?.FilesDone != 2; i++)
+        {
+            await Task.Delay(50, Ct);
+            stored = (await runtime.Instances.GetAsync(started.Instance.InstanceId, Ct))?.CustomStatus?.Deserialize<RunProgressStatus>(OrchestrationJson.Options);
+        }
+
+        gate.SetResult();
+        await runtime.WaitForCompletionAsync(started.Instance.InstanceId, Ct);
+        stored.ShouldNotBeNull();
+        stored.FilesDone.ShouldBe(2, "the stored status shows the two finished files while the third is in flight");
+        stored.Stage.ShouldNotBe("discovering");
+    }
+
+    [Fact]
     public async Task ProcessFile_TransientFailure_IsRetriedUntilItSucceeds()
     {
         var activities = new FakePipelineActivities(2) { Process = (f, attempt, _) => Task.FromResult(attempt < 3 && f.Key.EndsWith("f001.csv", StringComparison.Ordinal) ? Files.TransientFailure(f) : Files.Succeeded(f)) };

@@ -20,9 +20,9 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     public static LocalRuntimeOptions Options => new() { LeaseDuration = TimeSpan.FromSeconds(2), LeaseRetryInterval = TimeSpan.FromMilliseconds(50), StatusSaveInterval = TimeSpan.Zero };
 
-    public async Task<LocalDurableRuntime> StartRuntimeAsync(FakePipelineActivities activities)
+    public async Task<LocalDurableRuntime> StartRuntimeAsync(FakePipelineActivities activities, LocalRuntimeOptions? options = null)
     {
-        var runtime = new LocalDurableRuntime(Store, new PipelineActivityDispatcher(activities), Options);
+        var runtime = new LocalDurableRuntime(Store, new PipelineActivityDispatcher(activities), options ?? Options);
         _runtimes.Add(runtime);
         await runtime.StartAsync(TestContext.Current.CancellationToken);
         return runtime;
