@@ -94,6 +94,10 @@ public sealed class ServeCrashResumeTests : IDisposable
         Directory.GetFiles(Path.Combine(crashed, "lake", "_meta", "manifest")).Length.ShouldBe(1, "one commit, of every file exactly once");
         File.ReadAllLines(Directory.GetFiles(Path.Combine(crashed, "lake", "_meta", "manifest")).Single()).Length.ShouldBe(Files);
 
+        // The killed host's half-written files are gone: the host that took the lake swept them.
+        var temp = Path.Combine(crashed, "lake", ".etl-tmp");
+        (Directory.Exists(temp) ? Directory.GetFiles(temp) : []).ShouldBeEmpty("no leftover temp files in the lake");
+
         // The same files run without interruption give byte-identical output.
         (await Cli.InvokeAsync("run", "--config", Path.Combine(clean, "pipeline.yaml"))).Code.ShouldBe(0);
         Snapshot(crashed).ShouldBe(Snapshot(clean));

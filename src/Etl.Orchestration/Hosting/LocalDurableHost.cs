@@ -83,6 +83,28 @@ public static class LocalDurableHost
 
             await next(context).ConfigureAwait(false);
         });
+        app.Use(async (context, next) =>
+        {
+            var runtime = context.RequestServices.GetRequiredService<LocalDurableRuntime>();
+            if (!runtime.IsStarted)
+            {
+                try
+                {
+                    await runtime.WhenStarted.WaitAsync(TimeSpan.FromSeconds(2), context.RequestAborted).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    context.Response.Headers.RetryAfter = "5";
+                    await context.Response.WriteAsJsonAsync(
+                        new { message = $"Another host holds the lake {store.Description} ({LocalRuntimeOptions.LeaseKey}); this host takes it over when that host stops. Retry later, or send the request to the host that holds it." },
+                        context.RequestAborted).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            await next(context).ConfigureAwait(false);
+        });
         DurableHttpApi.Map(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
@@ -118,10 +140,44 @@ public static class LocalDurableHost
         return feature is null ? [] : [.. feature.Addresses];
     }
 
-    private sealed class RuntimeHostedService(LocalDurableRuntime runtime) : IHostedService
+    /// <summary>
+    /// Takes the lake in the background, so that a host that waits for another host's lease already listens and answers
+    /// 503 with Retry-After (instead of refusing connections) until it has the lake.
+    /// </summary>
+    private sealed class RuntimeHostedService(LocalDurableRuntime runtime) : IHostedService, IDisposable
     {
-        public Task StartAsync(CancellationToken cancellationToken) => runtime.StartAsync(cancellationToken);
+        private readonly CancellationTokenSource _stop = new();
+        private Task? _starting;
 
-        public Task StopAsync(CancellationToken cancellationToken) => runtime.StopAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _starting = TakeLakeAsync();
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            if (_starting is not null)
+            {
+                await _starting.ConfigureAwait(false);
+            }
+
+            await runtime.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public void Dispose() => _stop.Dispose();
+
+        private async Task TakeLakeAsync()
+        {
+            try
+            {
+                await runtime.StartAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // Stopped while still waiting for the lake.
+            }
+        }
     }
 }

@@ -22,6 +22,7 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
     private readonly ConcurrentDictionary<string, InstanceRunner> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IObjectLease? _lease;
     private Task? _renewal;
 
@@ -41,6 +42,9 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
 
     /// <summary>Whether <see cref="StartAsync"/> has taken the lake's lease.</summary>
     public bool IsStarted => _lease is not null;
+
+    /// <summary>Completes when <see cref="StartAsync"/> has taken the lake and resumed its instances.</summary>
+    public Task WhenStarted => _started.Task;
 
     /// <summary>Set when this runtime lost the lake (its lease could not be renewed, or another host fenced it out): why.</summary>
     public string? LostReason { get; private set; }
@@ -97,6 +101,8 @@ public sealed class LocalDurableRuntime : IAsyncDisposable
                 Launch(state);
             }
         }
+
+        _started.TrySetResult();
     }
 
     /// <summary>

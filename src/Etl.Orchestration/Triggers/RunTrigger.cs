@@ -15,8 +15,12 @@ public sealed class RunTrigger(LocalDurableRuntime runtime, IPipelineActivities 
     private int _recheckPending;
 
     /// <summary>Starts a run unconditionally (schedule, HTTP); returns the active run when there is one.</summary>
-    public Task<StartOutcome> StartAsync(string trigger, PipelineRunInput? overrides = null, CancellationToken cancellationToken = default) =>
-        runtime.StartPipelineAsync((overrides ?? options.Run) with { Trigger = trigger }, cancellationToken);
+    public async Task<StartOutcome> StartAsync(string trigger, PipelineRunInput? overrides = null, CancellationToken cancellationToken = default)
+    {
+        // A host still waiting for the lake (another host holds it) starts nothing until it has the lake.
+        await runtime.WhenStarted.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await runtime.StartPipelineAsync((overrides ?? options.Run) with { Trigger = trigger }, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Starts a run if Discover finds files to process; with <paramref name="keys"/>, only if one of those lake keys is
@@ -24,6 +28,7 @@ public sealed class RunTrigger(LocalDurableRuntime runtime, IPipelineActivities 
     /// </summary>
     public async Task<TriggerOutcome> StartIfNewAsync(string trigger, IReadOnlyCollection<string>? keys, CancellationToken cancellationToken = default)
     {
+        await runtime.WhenStarted.WaitAsync(cancellationToken).ConfigureAwait(false);
         var active = await ActiveAsync(cancellationToken).ConfigureAwait(false);
         if (active is not null)
         {

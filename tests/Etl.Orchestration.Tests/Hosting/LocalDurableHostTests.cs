@@ -74,6 +74,30 @@ public sealed class LocalDurableHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_WhileAnotherHostHoldsTheLake_Is503WithRetryAfter_ThenWorksOnceItIsFree()
+    {
+        var other = await _host.Lake.Store.TryAcquireLeaseAsync(Etl.Orchestration.Local.LocalRuntimeOptions.LeaseKey, TimeSpan.FromMinutes(1), Ct);
+        other.ShouldNotBeNull();
+        await _host.StartAsync(new FakePipelineActivities(1));
+
+        using var waiting = await _host.Client.PostAsync("/api/start", null, Ct);
+        waiting.StatusCode.ShouldBe(System.Net.HttpStatusCode.ServiceUnavailable);
+        waiting.Headers.RetryAfter.ShouldNotBeNull();
+        (await waiting.Content.ReadAsStringAsync(Ct)).ShouldContain("Another host holds the lake");
+
+        await other.ReleaseAsync(Ct);
+        HttpResponseMessage? started = null;
+        for (var i = 0; i < 100 && started?.StatusCode != System.Net.HttpStatusCode.Accepted; i++)
+        {
+            started?.Dispose();
+            started = await _host.Client.PostAsync("/api/start", null, Ct);
+        }
+
+        started!.StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
+        started.Dispose();
+    }
+
+    [Fact]
     public async Task Status_UnknownInstance_Is404()
     {
         await _host.StartAsync(new FakePipelineActivities());
