@@ -79,6 +79,7 @@ internal static class RunCommand
                     warehouse = step;
                 }
 
+                var sourcesOk = await SourceStep.FetchAsync(definition, store, stderr, cancellationToken).ConfigureAwait(false);
                 var run = new OrchestratedRun(definition, store, warehouse);
                 var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
                 var outcome = interactive
@@ -116,7 +117,7 @@ internal static class RunCommand
                     }
                 }
 
-                return summary.FilesQuarantined + summary.FilesFailed > 0 ? ExitCodes.FilesFailed : ExitCodes.Success;
+                return summary.FilesQuarantined + summary.FilesFailed > 0 || !sourcesOk ? ExitCodes.FilesFailed : ExitCodes.Success;
             }
             catch (PipelineDefinitionException ex)
             {

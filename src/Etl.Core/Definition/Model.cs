@@ -95,6 +95,9 @@ public sealed class DatasetDefinition
     /// <summary>Partition keys, outermost first.</summary>
     public required IReadOnlyList<PartitionKey> PartitionBy { get; init; }
 
+    /// <summary>The source the pipeline fetches this dataset's files from itself; null when files are dropped into landing/.</summary>
+    public SourceDefinition? Source { get; init; }
+
     /// <summary>Transforms between typing and partitioning, in order (empty for none).</summary>
     public IReadOnlyList<TransformDefinition> Transforms { get; init; } = [];
 

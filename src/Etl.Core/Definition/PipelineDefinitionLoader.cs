@@ -147,7 +147,7 @@ public static partial class PipelineDefinitionLoader
 
     private static DatasetDefinition? ParseDataset(YamlMappingNode ds, Ctx ctx, CodeTransformRegistry codeTransforms, ParquetCompression compression)
     {
-        ctx.Known(ds, "name", "match", "format", "columns", "extra_columns", "partition_by", "on_bad_rows", "transforms");
+        ctx.Known(ds, "name", "match", "format", "columns", "extra_columns", "partition_by", "on_bad_rows", "transforms", "source");
         var name = ctx.RequiredString(ds, "name", "a dataset name, e.g. 'name: partner_sales'");
         var match = ctx.RequiredString(ds, "match", "a glob under landing/, e.g. 'match: \"landing/partners/{partner}/*.csv*\"'");
         if (name is not null && !IdentifierRegex().IsMatch(name))
@@ -303,6 +303,7 @@ public static partial class PipelineDefinitionLoader
             }
         }
 
+        var source = Get(ds, "source") is { } sourceNode && match is not null ? ParseSource(sourceNode, match, ctx) : null;
         if (name is null || match is null || regex is null)
         {
             return null;
@@ -311,8 +312,10 @@ public static partial class PipelineDefinitionLoader
         // The dataset's version: its normalised definition, the output compression and the versions of the code
         // transforms it names. Run-time options (parallelism, limits), the lake and the warehouse section are not in it,
         // so changing them reprocesses nothing; changing this dataset reprocesses only this dataset's files.
+        // Where the files come from (source:) is not what is computed from them: changing a header or the schedule
+        // reprocesses nothing, and a changed file is reprocessed anyway because its version changes.
         var canonical = new StringBuilder();
-        Canonical(ds, canonical);
+        Canonical(WithoutKey(ds, "source"), canonical);
         canonical.Append("|compression=").Append(compression).Append("|code=").AppendJoin(',', codeVersions);
 
         return new DatasetDefinition
@@ -330,6 +333,7 @@ public static partial class PipelineDefinitionLoader
             ExtraColumns = extra,
             OnBadRows = onBad,
             PartitionBy = partitions,
+            Source = source,
         };
     }
 
