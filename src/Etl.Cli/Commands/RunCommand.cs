@@ -80,6 +80,8 @@ internal static class RunCommand
                     warehouse = step;
                 }
 
+                var sourcesOk = await SourceStep.FetchAsync(definition, store, stderr, cancellationToken).ConfigureAwait(false);
+
                 // Warnings and errors of the runtime (a lost lease above all) go to stderr, never to a null logger.
                 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
                 var run = new OrchestratedRun(definition, store, warehouse, loggers.CreateLogger("etl.run"));
@@ -125,7 +127,7 @@ internal static class RunCommand
                     return ExitCodes.FilesFailed;
                 }
 
-                return summary.FilesQuarantined + summary.FilesFailed > 0 ? ExitCodes.FilesFailed : ExitCodes.Success;
+                return summary.FilesQuarantined + summary.FilesFailed > 0 || !sourcesOk ? ExitCodes.FilesFailed : ExitCodes.Success;
             }
             catch (PipelineDefinitionException ex)
             {

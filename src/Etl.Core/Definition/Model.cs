@@ -77,6 +77,12 @@ public sealed class DatasetDefinition
     /// <summary>CSV delimiter.</summary>
     public char Delimiter { get; init; } = ',';
 
+    /// <summary>How the landed files are read (<c>format: { type: ... }</c>).</summary>
+    public InputFormat Format { get; init; } = InputFormat.Csv;
+
+    /// <summary>The text encoding of CSV and JSON lines files (<c>format: { encoding: ... }</c>); transcoded to UTF-8 while streaming.</summary>
+    public TextEncoding Encoding { get; init; } = TextEncoding.Utf8;
+
     /// <summary>Declared columns, in output order.</summary>
     public required IReadOnlyList<ColumnDefinition> Columns { get; init; }
 
@@ -88,6 +94,9 @@ public sealed class DatasetDefinition
 
     /// <summary>Partition keys, outermost first.</summary>
     public required IReadOnlyList<PartitionKey> PartitionBy { get; init; }
+
+    /// <summary>The source the pipeline fetches this dataset's files from itself; null when files are dropped into landing/.</summary>
+    public SourceDefinition? Source { get; init; }
 
     /// <summary>Transforms between typing and partitioning, in order (empty for none).</summary>
     public IReadOnlyList<TransformDefinition> Transforms { get; init; } = [];
@@ -119,6 +128,47 @@ public sealed class ColumnDefinition
 
     /// <summary>Longest string accepted, in characters; null for no limit.</summary>
     public int? MaxLength { get; init; }
+
+    /// <summary>
+    /// For JSON lines and Parquet input: the path of a nested field (<c>path: customer.address.city</c>), as segments;
+    /// null to match the column by name or alias at the top level.
+    /// </summary>
+    public IReadOnlyList<string>? Path { get; init; }
+}
+
+/// <summary>The format of a dataset's landed files.</summary>
+public enum InputFormat
+{
+    /// <summary>Delimited text with a header row.</summary>
+    Csv,
+
+    /// <summary>JSON lines: one JSON object per line.</summary>
+    Jsonl,
+
+    /// <summary>Apache Parquet.</summary>
+    Parquet,
+}
+
+/// <summary>The declared text encoding of CSV and JSON lines files.</summary>
+public enum TextEncoding
+{
+    /// <summary>UTF-8 (a leading BOM is skipped).</summary>
+    Utf8,
+
+    /// <summary>ISO-8859-1: every byte is the code point of the same value.</summary>
+    Latin1,
+
+    /// <summary>Windows code page 1252 (Latin-1 with printable characters in 0x80-0x9F; five bytes there are undefined).</summary>
+    Windows1252,
+
+    /// <summary>UTF-16, little-endian unless a byte order mark says big-endian.</summary>
+    Utf16,
+
+    /// <summary>UTF-16 little-endian (a BOM, if any, is skipped).</summary>
+    Utf16LittleEndian,
+
+    /// <summary>UTF-16 big-endian (a BOM, if any, is skipped).</summary>
+    Utf16BigEndian,
 }
 
 /// <summary>Where a partition key's value comes from.</summary>

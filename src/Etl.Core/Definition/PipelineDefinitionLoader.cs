@@ -147,7 +147,7 @@ public static partial class PipelineDefinitionLoader
 
     private static DatasetDefinition? ParseDataset(YamlMappingNode ds, Ctx ctx, CodeTransformRegistry codeTransforms, ParquetCompression compression)
     {
-        ctx.Known(ds, "name", "match", "format", "columns", "extra_columns", "partition_by", "on_bad_rows", "transforms");
+        ctx.Known(ds, "name", "match", "format", "columns", "extra_columns", "partition_by", "on_bad_rows", "transforms", "source");
         var name = ctx.RequiredString(ds, "name", "a dataset name, e.g. 'name: partner_sales'");
         var match = ctx.RequiredString(ds, "match", "a glob under landing/, e.g. 'match: \"landing/partners/{partner}/*.csv*\"'");
         if (name is not null && !IdentifierRegex().IsMatch(name))
@@ -156,13 +156,20 @@ public static partial class PipelineDefinitionLoader
         }
 
         var delimiter = ',';
+        var inputFormat = InputFormat.Csv;
+        var encoding = TextEncoding.Utf8;
         if (Get(ds, "format") is YamlMappingNode format)
         {
             ctx.Known(format, "type", "delimiter", "header", "encoding");
             var type = ctx.OptionalString(format, "type") ?? "csv";
-            if (!type.Equals("csv", StringComparison.OrdinalIgnoreCase))
+            switch (type.ToLowerInvariant())
             {
-                ctx.Problem(Get(format, "type")!, $"format type '{type}' is not supported yet; use 'csv' (.gz and .zip are detected from the file name)");
+                case "csv": break;
+                case "jsonl" or "ndjson" or "json_lines": inputFormat = InputFormat.Jsonl; break;
+                case "parquet": inputFormat = InputFormat.Parquet; break;
+                default:
+                    ctx.Problem(Get(format, "type")!, $"format type '{type}' is not supported; use csv, jsonl or parquet (.gz and .zip are detected from the file name)");
+                    break;
             }
 
             var d = ctx.OptionalString(format, "delimiter");
@@ -173,7 +180,11 @@ public static partial class PipelineDefinitionLoader
                     d = "\t";
                 }
 
-                if (d.Length != 1 || d[0] is '"' or '\n' or '\r')
+                if (inputFormat != InputFormat.Csv)
+                {
+                    ctx.Problem(Get(format, "delimiter")!, $"'delimiter' applies to csv; this dataset's format is {type}");
+                }
+                else if (d.Length != 1 || d[0] is '"' or '\n' or '\r')
                 {
                     ctx.Problem(Get(format, "delimiter")!, "delimiter must be one character, e.g. ',' or ';' or '\\t'");
                 }
@@ -188,9 +199,20 @@ public static partial class PipelineDefinitionLoader
                 ctx.Problem(Get(format, "header")!, "files without a header row are not supported yet; set 'header: true'");
             }
 
-            if (ctx.OptionalString(format, "encoding") is { } enc && !enc.Replace("-", "", StringComparison.Ordinal).Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            if (ctx.OptionalString(format, "encoding") is { } enc)
             {
-                ctx.Problem(Get(format, "encoding")!, $"encoding '{enc}' is not supported; files must be UTF-8 ('encoding: utf-8')");
+                if (ParseEncoding(enc) is { } e)
+                {
+                    encoding = e;
+                    if (inputFormat == InputFormat.Parquet && e != TextEncoding.Utf8)
+                    {
+                        ctx.Problem(Get(format, "encoding")!, "'encoding' applies to csv and jsonl; Parquet strings are always UTF-8");
+                    }
+                }
+                else
+                {
+                    ctx.Problem(Get(format, "encoding")!, $"encoding '{enc}' is not supported; use utf-8, latin1 (iso-8859-1), windows-1252, utf-16, utf-16le or utf-16be");
+                }
             }
         }
 
@@ -219,6 +241,7 @@ public static partial class PipelineDefinitionLoader
             ctx.Problem(ds, $"dataset '{name}' has no 'columns' list; declare the columns to keep, e.g. '- {{ name: order_id, type: int64 }}'");
         }
 
+        CheckColumnPaths(inputFormat, columns, ds, ctx);
         var extra = (ctx.OptionalString(ds, "extra_columns") ?? "rescue").ToLowerInvariant() switch
         {
             "rescue" => ExtraColumnsPolicy.Rescue,
@@ -280,6 +303,7 @@ public static partial class PipelineDefinitionLoader
             }
         }
 
+        var source = Get(ds, "source") is { } sourceNode && match is not null ? ParseSource(sourceNode, match, ctx) : null;
         if (name is null || match is null || regex is null)
         {
             return null;
@@ -288,8 +312,10 @@ public static partial class PipelineDefinitionLoader
         // The dataset's version: its normalised definition, the output compression and the versions of the code
         // transforms it names. Run-time options (parallelism, limits), the lake and the warehouse section are not in it,
         // so changing them reprocesses nothing; changing this dataset reprocesses only this dataset's files.
+        // Where the files come from (source:) is not what is computed from them: changing a header or the schedule
+        // reprocesses nothing, and a changed file is reprocessed anyway because its version changes.
         var canonical = new StringBuilder();
-        Canonical(ds, canonical);
+        Canonical(WithoutKey(ds, "source"), canonical);
         canonical.Append("|compression=").Append(compression).Append("|code=").AppendJoin(',', codeVersions);
 
         return new DatasetDefinition
@@ -301,16 +327,19 @@ public static partial class PipelineDefinitionLoader
             MatchRegex = regex,
             Captures = captures,
             Delimiter = delimiter,
+            Format = inputFormat,
+            Encoding = encoding,
             Columns = columns,
             ExtraColumns = extra,
             OnBadRows = onBad,
             PartitionBy = partitions,
+            Source = source,
         };
     }
 
     private static ColumnDefinition? ParseColumn(YamlMappingNode cm, Ctx ctx)
     {
-        ctx.Known(cm, "name", "type", "required", "format", "aliases", "max_length");
+        ctx.Known(cm, "name", "type", "required", "format", "aliases", "max_length", "path");
         var name = ctx.RequiredString(cm, "name", "a column name, e.g. 'name: order_id'");
         var typeText = ctx.RequiredString(cm, "type", "a type: string, int32, int64, decimal(p,s), double, bool, date or timestamp");
         var required = (ctx.OptionalString(cm, "required") ?? "false").Equals("true", StringComparison.OrdinalIgnoreCase);
@@ -356,7 +385,17 @@ public static partial class PipelineDefinitionLoader
             }
         }
 
-        return new ColumnDefinition { Name = name, Field = field, Required = required, Format = format, Aliases = aliases, MaxLength = maxLength };
+        IReadOnlyList<string>? fieldPath = null;
+        if (ctx.OptionalString(cm, "path") is { } pathText)
+        {
+            fieldPath = ParseFieldPath(pathText, out var pathProblem);
+            if (fieldPath is null)
+            {
+                ctx.Problem(Get(cm, "path")!, $"path '{pathText}' {pathProblem}; write the nested field's names separated by dots, e.g. 'path: customer.address.city' (or \"$.customer['first name']\")");
+            }
+        }
+
+        return new ColumnDefinition { Name = name, Field = field, Required = required, Format = format, Aliases = aliases, MaxLength = maxLength, Path = fieldPath };
     }
 
     internal static ParquetField? ParseType(string name, string text, bool nullable)

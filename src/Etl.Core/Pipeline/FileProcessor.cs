@@ -177,12 +177,12 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 var gz = new ExpansionLimitStream(new GZipStream(raw, CompressionMode.Decompress), new ExpansionBudget(MaxZipBytes), key);
                 await using (gz.ConfigureAwait(false))
                 {
-                    await ReadCsvAsync(state, gz, key, cancellationToken).ConfigureAwait(false);
+                    await ReadEntryAsync(state, gz, key, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
             {
-                await ReadCsvAsync(state, raw, key, cancellationToken).ConfigureAwait(false);
+                await ReadEntryAsync(state, raw, key, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -220,7 +220,7 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                     throw new QuarantineException($"Zip entry '{entry.FullName}' has a path that could escape its folder; the archive is refused.", "Re-create the archive with plain relative entry names.");
                 }
 
-                if (!entry.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+                if (!IsEntryOfFormat(state.Dataset, entry.Name))
                 {
                     continue;
                 }
@@ -237,7 +237,7 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 var (read, written, rejected, filtered) = (state.RowsRead, state.RowsWritten, state.RowsRejected, state.RowsFiltered.Values.Sum());
                 await using (limited.ConfigureAwait(false))
                 {
-                    await ReadCsvAsync(state, limited, part, cancellationToken).ConfigureAwait(false);
+                    await ReadEntryAsync(state, limited, part, cancellationToken).ConfigureAwait(false);
                 }
 
                 // Each CSV flushes its last batch before the next starts, so these deltas are exactly its own rows.
@@ -246,7 +246,7 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
 
             if (!any)
             {
-                throw new QuarantineException("The zip archive holds no .csv file.", "Put the CSV files in the archive, or drop them unzipped.");
+                throw new QuarantineException($"The zip archive holds no {EntryExtensions(state.Dataset)} file.", "Put the data files in the archive, or drop them unzipped.");
             }
         }
         finally

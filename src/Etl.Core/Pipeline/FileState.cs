@@ -13,7 +13,7 @@ namespace Etl.Core.Pipeline;
 /// <summary>The working state of one file: the typed batch, one Parquet writer per partition, rejects and counts.</summary>
 internal sealed partial class FileProcessor
 {
-    private sealed class FileState
+    private sealed partial class FileState
     {
         private readonly IReadOnlyDictionary<string, string> _captures;
         private readonly Dictionary<string, PartitionOutput> _outputs = new(StringComparer.Ordinal);

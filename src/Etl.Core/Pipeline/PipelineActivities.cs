@@ -156,6 +156,9 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
         var json = JsonSerializer.SerializeToUtf8Bytes(summary, EtlJson.Default.RunSummary);
         await PutOnceAsync($"_meta/metrics/{request.RunId}.json", json, cancellationToken).ConfigureAwait(false);
         await store.PutAsync($"_meta/runs/{request.RunId}.json", json, WriteCondition.None, cancellationToken).ConfigureAwait(false);
+
+        // Each dataset queryable at once (DuckDB, Athena/Glue, Synapse) without a crawler.
+        await new Catalog.LakeCatalog(definition, store).WriteAsync(cancellationToken).ConfigureAwait(false);
         _manifest = null;
         return summary;
     }
