@@ -16,7 +16,14 @@ public static class StatusPrinter
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(instances);
-        var list = await instances.ListAsync(query, cancellationToken).ConfigureAwait(false);
+        await WriteInstancesAsync(output, await instances.ListAsync(query, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes one line per instance of <paramref name="list"/>, in its order.</summary>
+    public static async Task WriteInstancesAsync(TextWriter output, IReadOnlyList<InstanceState> list)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(list);
         if (list.Count == 0)
         {
             await output.WriteLineAsync("No instances.").ConfigureAwait(false);

@@ -149,7 +149,7 @@ public sealed class ParquetFileReader : IDisposable
 
         var stats = rg.Columns[column].Statistics;
         var field = Schema.Fields[column];
-        return new ColumnStatistics(stats?.NullCount, Decode(field, stats?.Min), Decode(field, stats?.Max));
+        return new ColumnStatistics(stats?.NullCount, Decode(field, stats?.Min), Decode(field, stats?.Max), stats?.IsMinExact ?? true, stats?.IsMaxExact ?? true);
     }
 
     /// <inheritdoc />

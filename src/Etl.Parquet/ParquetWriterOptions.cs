@@ -21,6 +21,12 @@ public sealed class ParquetWriterOptions
     /// <summary>When a column's dictionary passes this size the column falls back to PLAIN for the rest of the row group. Default 1 MiB.</summary>
     public int DictionaryPageSizeLimitBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Longest string min/max statistic kept in the footer, in bytes; longer ones are truncated to a bound and marked
+    /// inexact, as the Parquet specification allows. Default 64 (what parquet-java uses for its column index).
+    /// </summary>
+    public int StatisticsTruncateLength { get; set; } = 64;
+
     /// <summary>Key-value metadata written in the footer.</summary>
     public IDictionary<string, string> KeyValueMetadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

@@ -10,7 +10,14 @@ internal static class GenerateCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var output = new Argument<string>("output") { Description = "File to write (.csv, or .csv.gz to gzip it)." };
-        var rows = new Option<long>("--rows", "-n") { Description = "Data rows.", DefaultValueFactory = _ => 1000 };
+        var rows = new Option<long>("--rows", "-n") { Description = "Data rows (0 or more).", DefaultValueFactory = _ => 1000 };
+        rows.Validators.Add(r =>
+        {
+            if (r.Tokens is [var t] && long.TryParse(t.Value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n < 0)
+            {
+                r.AddError("--rows must be 0 or more.");
+            }
+        });
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same file.", DefaultValueFactory = _ => 1 };
         var bad = new Option<double>("--bad-rows") { Description = "Share of rows (0..1) with an unparseable number or date." };
         var drop = new Option<string?>("--drop-column") { Description = "Leave this column out (e.g. \"Order Date\") to make a file a pipeline must quarantine." };
@@ -37,9 +44,9 @@ internal static class GenerateCommand
             if (shapeName == "partner-sales")
             {
                 if (!DateOnly.TryParseExact(result.GetValue(month) + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var m)
-                    || result.GetValue(layout) is not ("a" or "b"))
+                    || result.GetValue(layout) is not ("a" or "b") || result.GetValue(rows) > int.MaxValue)
                 {
-                    await stderr.WriteLineAsync("partner-sales needs --month yyyy-MM (e.g. 2024-01) and --layout a or b.").ConfigureAwait(false);
+                    await stderr.WriteLineAsync("partner-sales needs --month yyyy-MM (e.g. 2024-01), --layout a or b, and at most 2,147,483,647 --rows.").ConfigureAwait(false);
                     return ExitCodes.ConfigurationError;
                 }
 

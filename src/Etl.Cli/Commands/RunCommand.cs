@@ -3,6 +3,7 @@ using System.Text.Json;
 using Etl.Core.Definition;
 using Etl.Core.Pipeline;
 using Etl.Orchestration;
+using Etl.Orchestration.Local;
 using Etl.Storage;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -23,7 +24,15 @@ internal static class RunCommand
         var retryFailed = new Option<bool>("--retry-failed") { Description = "Also retry files that failed or were quarantined before, even if unchanged." };
         var reprocessAll = new Option<bool>("--reprocess-all") { Description = "Process every landed file again, replacing its output." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Say which files a run would process, and why, without writing anything." };
-        var parallel = new Option<int?>("--parallel") { Description = "Files processed at once (default: options.max_parallel_files, 2)." };
+        var parallel = new Option<int?>("--parallel") { Description = "Files processed at once, 1 to 64 (default: options.max_parallel_files, 2)." };
+        parallel.Validators.Add(r =>
+        {
+            // Only a value that parsed is checked here; one that did not already has its own error.
+            if (r.Tokens is [var t] && int.TryParse(t.Value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is < 1 or > 64)
+            {
+                r.AddError("--parallel must be a whole number from 1 to 64 (files processed at once).");
+            }
+        });
         var loadWarehouse = new Option<bool>("--load-warehouse")
         {
             Description = "After the commit, load the committed files into the warehouse declared under 'warehouse:' and rebuild its models (connection from its connection_env variable).",
@@ -65,7 +74,15 @@ internal static class RunCommand
                 if (options.DryRun)
                 {
                     var (preview, _) = await new PipelineRunner(definition, store).RunAsync(options, null, cancellationToken).ConfigureAwait(false);
-                    RunReport.WriteDryRun(stdout, preview);
+                    if (asJson)
+                    {
+                        await stdout.WriteLineAsync(JsonSerializer.Serialize(preview, EtlJson.Default.DiscoverResult)).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        RunReport.WriteDryRun(stdout, preview);
+                    }
+
                     return ExitCodes.Success;
                 }
 
@@ -106,6 +123,7 @@ internal static class RunCommand
                     RunReport.Write(stdout, summary, outcome.Discovered, store.Description);
                 }
 
+                await ForgetIfNothingNewAsync(store, outcome, cancellationToken).ConfigureAwait(false);
                 if (warehouse is not null && outcome.Output is { } output)
                 {
                     if (output.WarehouseError is { } error)
@@ -156,6 +174,20 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// A run that found nothing to process (and loaded nothing into the warehouse) is not kept as a run: a script or
+    /// schedule that calls etl run often would otherwise bury the runs that did something in etl status.
+    /// </summary>
+    private static async Task ForgetIfNothingNewAsync(IObjectStore store, OrchestratedRun.Outcome outcome, CancellationToken cancellationToken)
+    {
+        if (outcome is { Summary.Files.Count: 0, Output: { FilesTotal: 0, WarehouseError: null } output }
+            && (output.Warehouse is null || output.Warehouse.FilesLoaded == 0)
+            && outcome.Instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed)
+        {
+            await new InstanceStore(store).DeleteAsync(outcome.Instance.InstanceId, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A live Spectre.Console display (files done/total, rows, throughput) when attached to a terminal.</summary>

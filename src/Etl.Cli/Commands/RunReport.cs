@@ -25,6 +25,11 @@ internal static class RunReport
             {
                 w.WriteLine($"{"",-12} {f.Error}");
             }
+
+            foreach (var warning in f.Warnings ?? [])
+            {
+                w.WriteLine($"{"",-12} warning: {warning}");
+            }
         }
 
         w.WriteLine();

@@ -34,6 +34,9 @@ public sealed class PipelineDefinition
 
     /// <summary>Output compression.</summary>
     public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
+
+    /// <summary>Largest single CSV value in bytes; a row with a longer one is rejected, naming the column.</summary>
+    public long MaxValueBytes { get; init; } = 16L * 1024 * 1024;
 }
 
 /// <summary>What to do with columns the file has and the definition does not.</summary>
@@ -91,6 +94,21 @@ public sealed class DatasetDefinition
 
     /// <summary>Bad-rows policy.</summary>
     public BadRowsPolicy OnBadRows { get; init; } = BadRowsPolicy.Reject;
+
+    /// <summary>
+    /// Most rows one file may reject before the whole file is quarantined instead (like Snowpipe's
+    /// <c>ON_ERROR = SKIP_FILE_n</c>); null for no limit.
+    /// </summary>
+    public long? MaxRejects { get; init; } = DefaultMaxRejects;
+
+    /// <summary>
+    /// Largest share (0..1) of a file's rows that may be rejected before the whole file is quarantined instead (like
+    /// Snowpipe's <c>ON_ERROR = SKIP_FILE_n%</c>), judged when the file has been read; null for no limit.
+    /// </summary>
+    public double? MaxRejectRatio { get; init; }
+
+    /// <summary>The reject count limit when a dataset sets none: a file rejecting more rows is not worth keeping row by row.</summary>
+    public const long DefaultMaxRejects = 100_000;
 
     /// <summary>Partition keys, outermost first.</summary>
     public required IReadOnlyList<PartitionKey> PartitionBy { get; init; }

@@ -70,9 +70,15 @@ public static partial class PipelineDefinitionLoader
         var maxParallel = 2;
         var maxUncompressed = 20L * 1024 * 1024 * 1024;
         var compression = ParquetCompression.Snappy;
+        var maxValue = 16L * 1024 * 1024;
         if (Get(root, "options") is YamlMappingNode options)
         {
-            ctx.Known(options, "max_parallel_files", "compression", "max_uncompressed_bytes");
+            ctx.Known(options, "max_parallel_files", "compression", "max_uncompressed_bytes", "max_value_bytes");
+            if (ctx.OptionalString(options, "max_value_bytes") is { } mv && (!TryParseSize(mv, out maxValue) || maxValue > int.MaxValue))
+            {
+                ctx.Problem(Get(options, "max_value_bytes")!, $"max_value_bytes '{mv}' must be a positive size up to 2GB such as 65536, 1MB or 16MB");
+            }
+
             if (ctx.OptionalString(options, "max_uncompressed_bytes") is { } mu)
             {
                 if (!TryParseSize(mu, out maxUncompressed))
@@ -139,6 +145,7 @@ public static partial class PipelineDefinitionLoader
             Datasets = datasets,
             MaxParallelFiles = maxParallel,
             MaxUncompressedBytes = maxUncompressed,
+            MaxValueBytes = maxValue,
             Compression = compression,
             Version = Hash(string.Join(",", datasets.Select(d => d.Name + "=" + d.Version))),
             CodeTransforms = codeTransforms,
@@ -147,7 +154,7 @@ public static partial class PipelineDefinitionLoader
 
     private static DatasetDefinition? ParseDataset(YamlMappingNode ds, Ctx ctx, CodeTransformRegistry codeTransforms, ParquetCompression compression)
     {
-        ctx.Known(ds, "name", "match", "format", "columns", "extra_columns", "partition_by", "on_bad_rows", "transforms", "source");
+        ctx.Known(ds, "name", "match", "format", "columns", "extra_columns", "partition_by", "on_bad_rows", "transforms", "max_rejects", "max_reject_ratio", "source");
         var name = ctx.RequiredString(ds, "name", "a dataset name, e.g. 'name: partner_sales'");
         var match = ctx.RequiredString(ds, "match", "a glob under landing/, e.g. 'match: \"landing/partners/{partner}/*.csv*\"'");
         if (name is not null && !IdentifierRegex().IsMatch(name))
@@ -255,6 +262,7 @@ public static partial class PipelineDefinitionLoader
             "fail_file" => BadRowsPolicy.FailFile,
             var v => Bad(ctx, Get(ds, "on_bad_rows")!, $"on_bad_rows '{v}' must be reject or fail_file", BadRowsPolicy.Reject),
         };
+        var (maxRejects, maxRejectRatio) = ParseRejectLimits(ds, ctx);
 
         var captures = new List<string>();
         Regex? regex = null;
@@ -332,9 +340,49 @@ public static partial class PipelineDefinitionLoader
             Columns = columns,
             ExtraColumns = extra,
             OnBadRows = onBad,
+            MaxRejects = maxRejects,
+            MaxRejectRatio = maxRejectRatio,
             PartitionBy = partitions,
             Source = source,
         };
+    }
+
+    /// <summary>max_rejects (a count, or 'none') and max_reject_ratio (0..1, or a percentage such as 5%).</summary>
+    private static (long? Count, double? Ratio) ParseRejectLimits(YamlMappingNode ds, Ctx ctx)
+    {
+        long? count = DatasetDefinition.DefaultMaxRejects;
+        if (ctx.OptionalString(ds, "max_rejects") is { } mr)
+        {
+            if (mr.Equals("none", StringComparison.OrdinalIgnoreCase))
+            {
+                count = null;
+            }
+            else if (long.TryParse(mr, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                count = n;
+            }
+            else
+            {
+                ctx.Problem(Get(ds, "max_rejects")!, $"max_rejects '{mr}' must be a whole number of rows (0 quarantines a file at its first bad row) or none");
+            }
+        }
+
+        double? ratio = null;
+        if (ctx.OptionalString(ds, "max_reject_ratio") is { } rr && !rr.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            var percent = rr.EndsWith('%');
+            if (double.TryParse(percent ? rr[..^1] : rr, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var r)
+                && (percent ? r / 100 : r) is var share and >= 0 and <= 1)
+            {
+                ratio = share;
+            }
+            else
+            {
+                ctx.Problem(Get(ds, "max_reject_ratio")!, $"max_reject_ratio '{rr}' must be a share from 0 to 1 (e.g. 0.05) or a percentage (e.g. 5%), or none");
+            }
+        }
+
+        return (count, ratio);
     }
 
     private static ColumnDefinition? ParseColumn(YamlMappingNode cm, Ctx ctx)

@@ -19,7 +19,7 @@ internal sealed class ExpansionLimitStream(Stream inner, ExpansionBudget budget,
         if (budget.Used > budget.Limit)
         {
             throw new QuarantineException(
-                $"{source} expands past the limit of {budget.Limit:N0} uncompressed bytes; refused as a possible decompression bomb.",
+                budget.Reason ?? $"{source} expands past the limit of {budget.Limit:N0} uncompressed bytes; refused as a possible decompression bomb.",
                 "Split the file, or raise the limit if the data is genuine.");
         }
 
@@ -28,9 +28,12 @@ internal sealed class ExpansionLimitStream(Stream inner, ExpansionBudget budget,
 }
 
 /// <summary>The uncompressed bytes one landed file may yield, across all of its parts.</summary>
-internal sealed class ExpansionBudget(long limit)
+internal sealed class ExpansionBudget(long limit, string? reason = null)
 {
     public long Limit { get; } = limit;
+
+    /// <summary>The quarantine reason when the limit is not the configured size (e.g. a ratio to the compressed size).</summary>
+    public string? Reason { get; } = reason;
 
     public long Used { get; set; }
 }

@@ -72,6 +72,7 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                     SourceChanged: true);
             }
 
+            state.CheckRejectLimit(file.Key, final: true);
             var outputs = await state.CommitAsync(cancellationToken).ConfigureAwait(false);
             if (previous is not null)
             {
@@ -95,7 +96,8 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
                 Parts: state.Parts.Count > 0 ? state.Parts : null,
                 ReferenceVersions: state.ReferenceVersions.Count > 0 ? state.ReferenceVersions : null,
                 LatestPeriods: state.LatestPeriods(),
-                Notes: state.Notes.Count > 0 ? state.Notes : null);
+                Notes: state.Notes.Count > 0 ? state.Notes : null,
+                Warnings: state.Warnings.Count > 0 ? state.Warnings : null);
         }
         catch (Exception ex) when (ex is QuarantineException or CsvFormatException or InvalidDataException)
         {
@@ -174,7 +176,7 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
             }
             else if (key.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
             {
-                var gz = new ExpansionLimitStream(new GZipStream(raw, CompressionMode.Decompress), new ExpansionBudget(MaxZipBytes), key);
+                var gz = GzipInput.Open(raw, key, state.Request.File.Size, MaxZipBytes);
                 await using (gz.ConfigureAwait(false))
                 {
                     await ReadEntryAsync(state, gz, key, cancellationToken).ConfigureAwait(false);
@@ -233,7 +235,7 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
 
                 any = true;
                 var part = state.Request.File.Key + "!" + entry.FullName;
-                var limited = new ExpansionLimitStream(entry.Open(), budget, part);
+                var limited = new ExpansionLimitStream(new ZipEntryCheckStream(entry.Open(), part, entry.Crc32, entry.Length), budget, part);
                 var (read, written, rejected, filtered) = (state.RowsRead, state.RowsWritten, state.RowsRejected, state.RowsFiltered.Values.Sum());
                 await using (limited.ConfigureAwait(false))
                 {
@@ -261,11 +263,16 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
     private static async Task ReadCsvAsync(FileState state, Stream input, string source, CancellationToken cancellationToken)
     {
         var ds = state.Dataset;
-        using var csv = new CsvReader(input, ds.Delimiter);
+        using var csv = new CsvReader(await InputChecks.CheckEncodingAsync(input, source, ds.Name, cancellationToken).ConfigureAwait(false), ds.Delimiter)
+        {
+            MaxRecordBytes = InputChecks.MaxRecordBytes(state.Processor.Definition.MaxValueBytes),
+        };
         if (!await csv.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             throw new QuarantineException($"{source} is empty: there is no header row.", "Drop a file with a header row naming its columns.");
         }
+
+        InputChecks.CheckHeader(csv, source);
 
         var header = new string[csv.FieldCount];
         for (var i = 0; i < header.Length; i++)
@@ -308,21 +315,35 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
         }
 
         var rescueExtras = ds.ExtraColumns == ExtraColumnsPolicy.Rescue ? extras : [];
+        state.BeginRejectSource(string.Join(ds.Delimiter, header));
+        var maxValue = state.Processor.Definition.MaxValueBytes;
+        var (readBefore, recordEnd) = (state.RowsRead, csv.BytesRead);
         try
         {
             while (await csv.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 state.RowsRead++;
-                if (csv.FieldCount != header.Length)
+                var recordStart = recordEnd;
+                recordEnd = csv.BytesRead;
+
+                // Only a record longer than the limit can hold a value longer than it: one subtraction per row.
+                if (recordEnd - recordStart > maxValue && InputChecks.OversizedField(csv, maxValue) is var big and >= 0)
                 {
-                    state.Reject(source, csv.LineNumber, null, null, $"has {csv.FieldCount} fields; the header has {header.Length}");
-                    continue;
+                    RejectAndCheck(state, source, csv, map, big < header.Length ? header[big] : $"field {big + 1}", $"({csv[big].Length:N0} bytes)", $"is longer than max_value_bytes ({maxValue:N0} bytes)");
+                }
+                else if (csv.FieldCount != header.Length)
+                {
+                    RejectAndCheck(state, source, csv, map, null, null, $"has {csv.FieldCount} fields; the header has {header.Length}");
+                }
+                else if (!state.TryAppendRow(csv, map, header, rescueExtras, out var badColumn, out var badValue, out var reason))
+                {
+                    RejectAndCheck(state, source, csv, map, badColumn, badValue, reason!);
                 }
 
-                if (!state.TryAppendRow(csv, map, header, rescueExtras, out var badColumn, out var badValue, out var reason))
+                // A batch also ends on rejects alone, so that a flood of bad rows is written as it comes, not held.
+                if (state.PendingRejects >= BatchRows)
                 {
-                    state.Reject(source, csv.LineNumber, badColumn, badValue, reason!);
-                    continue;
+                    await state.EndBatchAsync(source, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (state.Batch.Columns.Count > 0 && state.Batch[0].Count >= BatchRows)
@@ -333,6 +354,10 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
 
             await state.EndBatchAsync(source, cancellationToken).ConfigureAwait(false);
             await state.DrainAsync().ConfigureAwait(false);
+            if (state.RowsRead == readBefore)
+            {
+                state.Warnings.Add($"{source} has a header and no data rows.");
+            }
         }
         catch
         {
@@ -340,6 +365,12 @@ internal sealed partial class FileProcessor(PipelineDefinition definition, IObje
             await state.DrainQuietlyAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    private static void RejectAndCheck(FileState state, string source, CsvReader csv, int[] map, string? column, string? value, string reason)
+    {
+        state.RejectRecord(source, csv, map, column, value, reason);
+        state.CheckRejectLimit(source, final: false);
     }
 
     /// <summary>

@@ -41,6 +41,12 @@ public sealed class CsvReader : IDisposable
     /// <summary>Physical line (1-based) where the current record starts.</summary>
     public long LineNumber { get; private set; }
 
+    /// <summary>
+    /// Longest record accepted, in bytes (default 256 MiB): a file without line ends would otherwise grow the buffer
+    /// until the process runs out of memory. A longer record is a <see cref="CsvFormatException"/>.
+    /// </summary>
+    public int MaxRecordBytes { get; init; } = 256 << 20;
+
     /// <summary>Bytes consumed so far (for progress).</summary>
     public long BytesRead { get; private set; }
 
@@ -98,6 +104,11 @@ public sealed class CsvReader : IDisposable
         }
         else if (pending == _buffer.Length)
         {
+            if (pending >= MaxRecordBytes)
+            {
+                throw new CsvFormatException($"Line {_line}: a record is longer than {MaxRecordBytes:N0} bytes without ending (no line end, or an unclosed quote). Check the file's line ends and quoting.", _line);
+            }
+
             var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
             Buffer.BlockCopy(_buffer, 0, bigger, 0, pending);
             ArrayPool<byte>.Shared.Return(_buffer);

@@ -78,6 +78,7 @@ public enum FileStatus
 /// The landed object was replaced while it was read (its ETag or size is no longer the discovered one): nothing was
 /// written, and no manifest record is made, so the next run processes the new version as new.
 /// </param>
+/// <param name="Warnings">What a person should look at in a file that succeeded (e.g. a header and no data rows).</param>
 public sealed record FileResult(
     FileWorkItem File,
     FileStatus Status,
@@ -94,7 +95,8 @@ public sealed record FileResult(
     IReadOnlyDictionary<string, string>? ReferenceVersions = null,
     IReadOnlyDictionary<string, string>? LatestPeriods = null,
     IReadOnlyDictionary<string, long>? Notes = null,
-    bool SourceChanged = false);
+    bool SourceChanged = false,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Counts of one CSV inside a zip.</summary>
 /// <param name="Name">Entry name inside the archive.</param>

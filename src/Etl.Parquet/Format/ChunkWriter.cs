@@ -120,6 +120,13 @@ internal abstract class ChunkWriter
     /// <summary>Min and max as PLAIN-encoded single values (strings without length), or null when there are none.</summary>
     protected abstract (byte[] Min, byte[] Max)? GetMinMax();
 
+    /// <summary>The chunk's statistics for the footer; strings override it to truncate long values.</summary>
+    protected virtual StatisticsMeta GetStatistics(long nullCount)
+    {
+        var minMax = GetMinMax();
+        return new StatisticsMeta { NullCount = nullCount, Min = minMax?.Min, Max = minMax?.Max };
+    }
+
     /// <summary>Resets statistics and dictionary for the next row group.</summary>
     protected abstract void ResetChunk();
 
@@ -210,8 +217,7 @@ internal abstract class ChunkWriter
         }
 
         meta.Encodings.Add(Encodings.Rle);
-        var minMax = GetMinMax();
-        meta.Statistics = new StatisticsMeta { NullCount = _nullCount, Min = minMax?.Min, Max = minMax?.Max };
+        meta.Statistics = GetStatistics(_nullCount);
 
         _chunk.Clear();
         ChunkUncompressed = 0;

@@ -88,6 +88,12 @@ internal sealed class StatisticsMeta
 
     public byte[]? Max { get; set; }
 
+    /// <summary>False when <see cref="Min"/> is a truncated lower bound rather than the value (null: not recorded).</summary>
+    public bool? IsMinExact { get; set; }
+
+    /// <summary>False when <see cref="Max"/> is a truncated upper bound rather than the value (null: not recorded).</summary>
+    public bool? IsMaxExact { get; set; }
+
     public long? NullCount { get; set; }
 }
 

@@ -415,6 +415,12 @@ internal static class MetadataReader
                 case 6 when type == CompactType.Binary:
                     s.Min = r.ReadBinary().ToArray();
                     break;
+                case 7 when type is CompactType.BooleanTrue or CompactType.BooleanFalse:
+                    s.IsMaxExact = type == CompactType.BooleanTrue;
+                    break;
+                case 8 when type is CompactType.BooleanTrue or CompactType.BooleanFalse:
+                    s.IsMinExact = type == CompactType.BooleanTrue;
+                    break;
                 default:
                     r.Skip(type);
                     break;

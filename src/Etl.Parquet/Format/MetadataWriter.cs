@@ -235,6 +235,16 @@ internal static class MetadataWriter
             w.FieldBinary(6, s.Min);
         }
 
+        if (s.IsMaxExact is { } maxExact)
+        {
+            w.FieldBool(7, maxExact);
+        }
+
+        if (s.IsMinExact is { } minExact)
+        {
+            w.FieldBool(8, minExact);
+        }
+
         w.StructEnd();
     }
 }

@@ -126,6 +126,27 @@ internal sealed class StringChunkWriter : ChunkWriter
     protected override (byte[] Min, byte[] Max)? GetMinMax() =>
         _minLength < 0 ? null : (_min.AsSpan(0, _minLength).ToArray(), _max.AsSpan(0, _maxLength).ToArray());
 
+    /// <summary>The min and max kept in full for comparing, truncated for the footer (<see cref="StatisticsTruncation"/>).</summary>
+    protected override StatisticsMeta GetStatistics(long nullCount)
+    {
+        if (_minLength < 0)
+        {
+            return new StatisticsMeta { NullCount = nullCount };
+        }
+
+        var limit = Options.StatisticsTruncateLength;
+        var min = StatisticsTruncation.Min(_min.AsSpan(0, _minLength), limit, out var minExact);
+        var max = StatisticsTruncation.Max(_max.AsSpan(0, _maxLength), limit, out var maxExact);
+        return new StatisticsMeta
+        {
+            NullCount = nullCount,
+            Min = min,
+            Max = max,
+            IsMinExact = minExact ? null : false,
+            IsMaxExact = maxExact || max is null ? null : false,
+        };
+    }
+
     protected override void ResetChunk()
     {
         var tryNext = NextChunkTriesDictionary(_entryCount, _dictionaryValues, _dictionaryValues > 0);

@@ -48,6 +48,18 @@ public sealed class CsvReaderTests
     }
 
     [Fact]
+    public async Task Read_RecordLongerThanMaxRecordBytes_ClearErrorInsteadOfGrowingWithoutEnd()
+    {
+        using var csv = new CsvReader(new MemoryStream(Encoding.UTF8.GetBytes("h\n" + new string('x', 5 << 20)))) { MaxRecordBytes = 2 << 20 };
+        (await csv.ReadAsync(TestContext.Current.CancellationToken)).ShouldBeTrue();
+
+        var ex = await Should.ThrowAsync<CsvFormatException>(async () => await csv.ReadAsync(TestContext.Current.CancellationToken));
+
+        ex.Line.ShouldBe(2);
+        ex.Message.ShouldContain("a record is longer than 2,097,152 bytes without ending");
+    }
+
+    [Fact]
     public async Task Read_RecordLargerThanBuffer_Grows()
     {
         var big = new string('x', 3 << 20);
