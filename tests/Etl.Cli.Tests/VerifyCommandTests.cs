@@ -2,7 +2,7 @@ using Etl.Testing;
 
 namespace Etl.Cli.Tests;
 
-/// <summary>`etl verify` on a healthy lake and on lakes with a deleted or damaged output, extra files, temp files and a stale lease; `etl validate`.</summary>
+/// <summary>`etl verify` on a healthy lake and on lakes with a deleted or damaged output, extra files, temp files and an expired lease; `etl validate`.</summary>
 public sealed class VerifyCommandTests : IDisposable
 {
     private readonly TempDirectory _dir = new("cli-verify");
@@ -77,7 +77,7 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Verify_LeftoverTempFileAndStaleLease_ReportedWithGcAsTheFix()
+    public async Task Verify_LeftoverTempFileAndStaleLease_ReportedAndTheNextRunClearsThem()
     {
         await RunSampleAsync();
         var temp = Path.Combine(Lake, ".etl-tmp", "0123abcd.tmp");
@@ -93,11 +93,17 @@ public sealed class VerifyCommandTests : IDisposable
         code.ShouldBe(1);
         stdout.ShouldContain("PROBLEM 1 leftover temp file(s)");
         stdout.ShouldContain("0123abcd.tmp");
-        stdout.ShouldContain("PROBLEM lease _meta/leases/partner-sales.lease expired at");
-        stdout.ShouldContain("fix: Run `etl gc`");
-        stdout.ShouldContain("2 problem(s) found.");
+        stdout.ShouldContain("ok      lease _meta/leases/partner-sales.lease expired at");
+        stdout.ShouldContain("fix: Run `etl run`");
+        stdout.ShouldContain("1 problem(s) found.");
         File.Exists(temp).ShouldBeTrue("verify reads only");
         File.Exists(lease).ShouldBeTrue("verify reads only");
+
+        // The fix it names works: the next run takes the lake over, clears the leftovers, and verify is clean.
+        (await Cli.InvokeAsync("run", "--config", Config)).Code.ShouldBe(0, "nothing new landed: the quarantined file is not retried unasked");
+        File.Exists(temp).ShouldBeFalse("taking the lake sweeps .etl-tmp/");
+        var (after, afterOut, _) = await Cli.InvokeAsync("verify", "--config", Config);
+        after.ShouldBe(0, afterOut);
     }
 
     [Fact]

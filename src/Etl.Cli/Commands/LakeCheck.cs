@@ -85,7 +85,7 @@ internal sealed class LakeCheck(PipelineDefinition definition, IObjectStore stor
         {
             findings.Add(new Finding(false,
                 $"{key} is in processed/ but no committed file version produced it{(running is null ? "" : $" (run {running} is in progress: it may be one of its outputs)")}.",
-                "Run `etl gc` to remove outputs no committed version references (or delete it by hand if it was copied in)."));
+                "Run `etl run`: a run that takes the lake removes the uncommitted outputs of earlier runs (delete it by hand if it was copied in)."));
         }
 
         if (findings.Count == problems)
@@ -216,7 +216,7 @@ internal sealed class LakeCheck(PipelineDefinition definition, IObjectStore stor
         var bytes = stale.Sum(f => f.Length);
         findings.Add(new Finding(false,
             string.Create(CultureInfo.InvariantCulture, $"{stale.Count} leftover temp file(s) in {folder} ({bytes:N0} bytes, older than {TempFileAge.TotalMinutes:N0} minutes), e.g. {stale[0].Name}: writes of a process that stopped before it finished them; they are not part of the lake."),
-            "Run `etl gc` to remove them."));
+            "Run `etl run` (or start `etl serve`): taking the lake removes what dead writers left in .etl-tmp/ and abandoned uploads."));
     }
 
     private async Task CheckLeaseAsync(List<Finding> findings, string key, CancellationToken cancellationToken)
@@ -233,7 +233,7 @@ internal sealed class LakeCheck(PipelineDefinition definition, IObjectStore stor
         {
             var expires = DateTimeOffset.FromUnixTimeMilliseconds(ms);
             findings.Add(expires < _time.GetUtcNow()
-                ? new Finding(false, $"lease {key} expired at {expires:u}: left by a host that stopped without releasing it (the next run takes it over).", "Run `etl gc` to remove it.")
+                ? new Finding(true, $"lease {key} expired at {expires:u}: left by a host that stopped without releasing it; the next run takes it over.")
                 : new Finding(true, $"lease {key} is held by a running host until {expires:u} (renewed while it works)."));
             return;
         }
