@@ -5,6 +5,7 @@ using Etl.Core.Runs;
 using Etl.Storage;
 using Etl.Storage.Local;
 using Etl.Testing;
+using Etl.Testing.Storage;
 
 namespace Etl.Core.Tests.Pipeline;
 
@@ -47,7 +48,29 @@ public sealed class CommitBoundaryTests : IDisposable
 
         result.Status.ShouldBe(FileStatus.Failed);
         result.Error!.ShouldContain("injected");
+        result.Outputs.ShouldBeEmpty();
         faulty.Published.Count.ShouldBe(2, "two partitions were published before the third failed");
+        ProcessedFiles().ShouldBeEmpty();
+
+        // Once the fault is gone, the same file version is processed whole.
+        var again = await new PipelineActivities(definition, new LocalObjectStore(Lake)).ProcessFileAsync(new ProcessFileRequest(definition.Name, "r2", found.PipelineVersion, found.Files.Single()), Ct);
+        again.Status.ShouldBe(FileStatus.Succeeded);
+        again.RowsWritten.ShouldBe(30);
+        ProcessedFiles().Count.ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task ProcessFile_UnexpectedExceptionDuringPublish_AbandonsTheOutputsAndRethrows()
+    {
+        // An exception no store maps (here the raw permission error) still abandons what was published.
+        var definition = Setup(Csv(stores: 6));
+        var faulty = new FailingCommitStore(new LocalObjectStore(Lake), failOnCommit: 4, key => new UnauthorizedAccessException($"Access to the path '{key}' is denied."));
+        var activities = new PipelineActivities(definition, faulty);
+        var found = await activities.DiscoverAsync(new DiscoverRequest(definition.Name, "r1"), Ct);
+
+        await Should.ThrowAsync<UnauthorizedAccessException>(() => activities.ProcessFileAsync(new ProcessFileRequest(definition.Name, "r1", found.PipelineVersion, found.Files.Single()), Ct));
+
+        faulty.Published.Count.ShouldBe(3);
         ProcessedFiles().ShouldBeEmpty();
     }
 
@@ -123,66 +146,5 @@ public sealed class CommitBoundaryTests : IDisposable
     {
         var processed = Path.Combine(Lake, "processed");
         return Directory.Exists(processed) ? [.. Directory.GetFiles(processed, "*", SearchOption.AllDirectories)] : [];
-    }
-
-    /// <summary>A store whose N-th committed write under processed/ fails, as a permission error or an outage would.</summary>
-    private sealed class FailingCommitStore(IObjectStore inner, int failOnCommit) : IObjectStore
-    {
-        private int _commits;
-
-        public int FailOnCommit => failOnCommit;
-
-        public List<string> Published { get; } = [];
-
-        public string Description => inner.Description;
-
-        public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
-
-        public Task<ObjectInfo?> GetInfoAsync(string key, CancellationToken cancellationToken = default) => inner.GetInfoAsync(key, cancellationToken);
-
-        public Task<Stream> OpenReadAsync(string key, ByteRange? range = null, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, range, cancellationToken);
-
-        public async Task<ObjectWriteStream> OpenWriteAsync(string key, WriteCondition condition = default, CancellationToken cancellationToken = default)
-        {
-            var stream = await inner.OpenWriteAsync(key, condition, cancellationToken);
-            return key.StartsWith("processed/", StringComparison.Ordinal) ? new Failing(this, key, stream) : stream;
-        }
-
-        public Task<string> PutAsync(string key, ReadOnlyMemory<byte> content, WriteCondition condition = default, CancellationToken cancellationToken = default) => inner.PutAsync(key, content, condition, cancellationToken);
-
-        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
-
-        public Task CopyAsync(string sourceKey, string destinationKey, CancellationToken cancellationToken = default) => inner.CopyAsync(sourceKey, destinationKey, cancellationToken);
-
-        public Task<IObjectLease?> TryAcquireLeaseAsync(string key, TimeSpan duration, CancellationToken cancellationToken = default) => inner.TryAcquireLeaseAsync(key, duration, cancellationToken);
-
-        private sealed class Failing(FailingCommitStore owner, string key, ObjectWriteStream inner) : ObjectWriteStream
-        {
-            public override void Flush() => inner.Flush();
-
-            public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
-
-            public override async Task<string> CommitAsync(CancellationToken cancellationToken = default)
-            {
-                if (Interlocked.Increment(ref owner._commits) == owner.FailOnCommit)
-                {
-                    throw new StorageException($"injected: permission denied publishing '{key}'", key);
-                }
-
-                var etag = await inner.CommitAsync(cancellationToken);
-                owner.Published.Add(key);
-                return etag;
-            }
-
-            protected override void Dispose(bool disposing)
-            {
-                if (disposing)
-                {
-                    inner.Dispose();
-                }
-
-                base.Dispose(disposing);
-            }
-        }
     }
 }
