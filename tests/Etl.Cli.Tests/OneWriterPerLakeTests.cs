@@ -77,7 +77,10 @@ public sealed class OneWriterPerLakeTests : IDisposable
 
         firstCode.ShouldBe(4, firstOutput);
         firstOutput.ShouldContain("lost the lake");
+        firstOutput.ShouldNotContain("Nothing of it was committed");
         secondCode.ShouldBe(0, secondOutput);
+        secondOutput.ShouldContain("Resuming run");
+        secondOutput.ShouldContain("stopped or lost the lake");
         await AssertConvergedAsync(root, reference);
     }
 

@@ -53,7 +53,7 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
             var id = started.Instance.InstanceId;
             if (!started.Created)
             {
-                await notices.WriteLineAsync($"Resuming run {id}, left unfinished by a process that stopped; files it already recorded are not processed again. Run etl run again afterwards for anything newer.").ConfigureAwait(false);
+                await notices.WriteLineAsync($"Resuming run {id}, left unfinished by a process that stopped or lost the lake; files it already recorded are not processed again. Run etl run again afterwards for anything newer.").ConfigureAwait(false);
             }
 
             var completion = runtime.WaitForCompletionAsync(id, cancellationToken);
