@@ -161,6 +161,17 @@ public sealed class WarehouseLoader : IAsyncDisposable
                     pg.IsTransient);
             }
 
+            if (ex is NpgsqlException lost)
+            {
+                // The connection broke (the server restarted, failed over or dropped us): the open transaction is gone
+                // with it, so nothing of this file was committed.
+                throw new WarehouseException(
+                    $"Loading source '{source.SourceId}' into dataset '{dataset.Dataset}' failed: the connection to the warehouse PostgreSQL was lost ({lost.Message}). "
+                    + "Nothing was committed; the rows loaded before are kept. Re-run the load (etl warehouse load) once the server answers.",
+                    ex,
+                    isTransient: true);
+            }
+
             throw;
         }
     }

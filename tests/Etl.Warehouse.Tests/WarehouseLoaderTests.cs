@@ -63,6 +63,36 @@ public sealed class WarehouseLoaderTests(PostgresDatabaseFixture db) : IClassFix
     }
 
     [Fact]
+    public async Task LoadAsync_ServerDropsTheConnectionBeforeCommit_ClearErrorPreviousRowsKeptThenReloadCompletes()
+    {
+        var v1 = SalesData.Generate(300, seed: 4);
+        await using (var ok = db.Loader())
+        {
+            await ok.LoadAsync(SalesData.Dataset(), new FileLoadSource("restart-1"), SalesData.Schema, [SalesData.Batch(v1)], s_ct);
+        }
+
+        // As a server restart does to every session: the load's backend is terminated by the server, mid-transaction.
+        var v2 = SalesData.Generate(200, seed: 5);
+        await using (var dropped = db.Loader(_ => db.ExecAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db.Name}' AND pid <> pg_backend_pid()")))
+        {
+            var error = await Should.ThrowAsync<WarehouseException>(() =>
+                dropped.LoadAsync(SalesData.Dataset(), new FileLoadSource("restart-1"), SalesData.Schema, [SalesData.Batch(v2)], s_ct));
+            error.Message.ShouldContain("Loading source 'restart-1'");
+            error.Message.ShouldContain("Nothing was committed");
+            error.IsTransient.ShouldBeTrue();
+        }
+
+        (await db.ScalarAsync("SELECT count(*) FROM warehouse.fact_sales WHERE source_id = 'restart-1'")).ShouldBe(300L);
+        (await FactTotalAsync("restart-1")).ShouldBe(Sum(v1) / 100m);
+        (await db.ScalarAsync("SELECT status FROM warehouse.file_loads WHERE source_id = 'restart-1'")).ShouldBe("failed");
+
+        await using var again = db.Loader();
+        await again.LoadAsync(SalesData.Dataset(), new FileLoadSource("restart-1"), SalesData.Schema, [SalesData.Batch(v2)], s_ct);
+        (await db.ScalarAsync("SELECT count(*) FROM warehouse.fact_sales WHERE source_id = 'restart-1'")).ShouldBe(200L);
+        (await FactTotalAsync("restart-1")).ShouldBe(Sum(v2) / 100m);
+    }
+
+    [Fact]
     public async Task LoadAsync_ConcurrentDifferentAndSameFiles_NoDuplicatesNoLostRows()
     {
         var a = SalesData.Generate(2000, seed: 4);
