@@ -1,4 +1,5 @@
 using Etl.Core.Definition;
+using DurableTask.Core.Exceptions;
 using Etl.Orchestration;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -32,17 +33,12 @@ internal sealed class RunStarter(PipelineDefinition definition, FunctionAppSetti
             LoadWarehouse: settings.LoadWarehouse);
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(ActivityNames.RunPipeline, input, new StartOrchestrationOptions(id), cancellationToken).ConfigureAwait(false);
+            await client.ScheduleNewOrchestrationInstanceAsync(ActivityNames.RunPipeline, input, Singleton(id), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (OrchestrationAlreadyExistsException)
         {
-            // Another trigger started the instance between our look and our start: the backend refuses a second
-            // active instance under one id, so join that run. Any other failure still propagates.
-            if (!await IsActiveAsync(client, id, cancellationToken).ConfigureAwait(false))
-            {
-                throw;
-            }
-
+            // Another trigger started the instance between our look and our start; the backend refused a second one
+            // (the dedupe statuses), so this trigger joins that run.
             Log.RunJoined(logger, id, trigger);
             return (id, false);
         }
@@ -50,6 +46,10 @@ internal sealed class RunStarter(PipelineDefinition definition, FunctionAppSetti
         Log.RunStarted(logger, id, trigger);
         return (id, true);
     }
+
+    /// <summary>Start options that make the backend refuse the start while an instance under the id is Pending or Running.</summary>
+    internal static StartOrchestrationOptions Singleton(string id) =>
+        new StartOrchestrationOptions(id).WithDedupeStatuses(OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running);
 
     private static async Task<bool> IsActiveAsync(DurableTaskClient client, string id, CancellationToken cancellationToken) =>
         await client.GetInstanceAsync(id, cancellationToken).ConfigureAwait(false) is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending };
