@@ -22,7 +22,10 @@ exports="$("$root/eng/services.sh" start)" || { echo "error: could not start the
 eval "$exports"
 
 echo "== building" >&2
-if ! dotnet build Etl.Tests.slnf -c Release -warnaserror -nologo -v:q >"$results/build.log" 2>&1; then
+# -warnnotaserror:NU1603: a solution-wide restore logs every project's NuGet warnings outside the project, where the
+# Functions projects' WarningsNotAsErrors cannot reach; every other project still fails on NU1603 through its own
+# TreatWarningsAsErrors (NuGet applies that per project).
+if ! dotnet build Etl.Tests.slnf -c Release -warnaserror -warnnotaserror:NU1603 -nologo -v:q >"$results/build.log" 2>&1; then
   grep -E "error|warning" "$results/build.log" | sort -u | head -50 >&2
   stop_services
   echo "tests: 0 passed, 1 failed, 0 skipped"
