@@ -1,4 +1,5 @@
 using Etl.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Etl.Functions.Tests;
 
@@ -62,10 +63,24 @@ public sealed class FunctionAppSettingsTests
     {
         var settings = new FunctionAppSettings(Path.Combine(AppContext.BaseDirectory, "nowhere", "pipeline.yaml"));
 
-        var error = Should.Throw<EtlException>(() => new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddEtlFunctions(settings));
+        var error = Should.Throw<EtlException>(() => new ServiceCollection().AddEtlFunctions(settings));
 
         error.Message.ShouldContain(settings.PipelineConfig);
         error.Message.ShouldContain("eng/publish-functions.sh");
+    }
+
+    [Fact]
+    public void AddEtlFunctions_TheFunctionClassesResolveFromTheAppsServices()
+    {
+        // The Functions host creates the function classes from the app's services for every invocation.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddEtlFunctions(new FunctionAppSettings(RepoPaths.Get("samples", "store-sales", "pipeline.yaml"), "/tmp/unused-lake", LoadWarehouse: true));
+        using var provider = services.BuildServiceProvider();
+
+        ActivatorUtilities.CreateInstance<PipelineFunctions>(provider).ShouldNotBeNull();
+        ActivatorUtilities.CreateInstance<PipelineTriggers>(provider).ShouldNotBeNull();
+        provider.GetService<Etl.Orchestration.IWarehouseLoadActivity>().ShouldNotBeNull("ETL_LOAD_WAREHOUSE=true registers the warehouse load");
     }
 
     private static Func<string, string?> Settings(params (string Name, string Value)[] values) =>
