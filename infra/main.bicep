@@ -1,8 +1,9 @@
 // The pipeline on Azure: a storage account holding the lake (container 'lake') and the Functions runtime state, a
 // Function App on the Flex Consumption plan running src/Etl.Functions with a system-assigned managed identity (no keys
 // in settings), Application Insights, an Event Grid subscription that delivers BlobCreated events under landing/ to the
-// BlobLanded function, the queue S3 notifications are forwarded to, and an optional PostgreSQL Flexible Server.
-// Not validated in this workplace (no Bicep CLI here): run `az bicep build --file infra/main.bicep` before deploying.
+// BlobLanded function, the queue S3 notifications are forwarded to, and an optional PostgreSQL Flexible Server for the
+// warehouse (its connection goes into the app's settings). CI compiles and lints this file (eng/bicep.sh); deploying it
+// is step by step in docs/orchestration.md.
 targetScope = 'resourceGroup'
 
 @description('Short name used in resource names (letters and digits).')
@@ -12,26 +13,54 @@ param name string = 'etl'
 @description('Azure region.')
 param location string = resourceGroup().location
 
-@description('The pipeline definition path inside the deployed app (ETL_PIPELINE_CONFIG), e.g. pipelines/sales.yaml.')
-param pipelineConfig string = 'pipeline.yaml'
+@description('The pipeline definition path inside the deployed app (ETL_PIPELINE_CONFIG), relative to the app folder; eng/publish-functions.sh packs it as pipeline/pipeline.yaml.')
+param pipelineConfig string = 'pipeline/pipeline.yaml'
 
 @description('6-field NCrontab schedule of the daily run (UTC).')
 param schedule string = '0 0 2 * * *'
 
-@description('Deploy a PostgreSQL Flexible Server for the warehouse.')
+@description('Deploy a PostgreSQL Flexible Server for the warehouse, and end every run with the warehouse load (ETL_LOAD_WAREHOUSE).')
 param deployWarehouse bool = false
 
 @description('Administrator login of the PostgreSQL server (when deployWarehouse).')
 param postgresAdmin string = 'etladmin'
 
 @secure()
-@description('Administrator password of the PostgreSQL server (when deployWarehouse). Prefer Entra ID auth after deployment.')
-param postgresPassword string = ''
+@description('Administrator password of the PostgreSQL server (when deployWarehouse). Without one, each deployment sets a new random password (the app gets it through its settings); pass one to keep it.')
+param postgresPassword string = newGuid()
+
+@description('The app setting the pipeline definition names in warehouse.connection_env (the samples use ETL_WAREHOUSE_CONNECTION).')
+param warehouseConnectionSetting string = 'ETL_WAREHOUSE_CONNECTION'
+
+@description('Warehouse database name (when deployWarehouse).')
+param warehouseDatabase string = 'etl'
 
 var suffix = uniqueString(resourceGroup().id, name)
 var storageName = toLower('${name}${suffix}')
 var appName = '${name}-func-${suffix}'
 var deploymentContainer = 'app-package'
+var postgresName = '${name}-pg-${suffix}'
+var baseSettings = [
+  // Identity-based connections: no account keys anywhere.
+  { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+  { name: 'LakeStorage__accountName', value: storage.name }
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
+  { name: 'ETL_TASK_HUB', value: '${name}hub' }
+  { name: 'ETL_PIPELINE_CONFIG', value: pipelineConfig }
+  { name: 'ETL_LAKE', value: '${storage.properties.primaryEndpoints.blob}lake' }
+  { name: 'ETL_LAKE_CONTAINER', value: 'lake' }
+  { name: 'ETL_SCHEDULE', value: schedule }
+  { name: 'ETL_S3_EVENTS_QUEUE', value: s3Queue.name }
+  { name: 'ETL_LOAD_WAREHOUSE', value: deployWarehouse ? 'true' : 'false' }
+]
+// Npgsql's connection string; TLS is required by the server.
+var warehouseSettings = deployWarehouse ? [
+  {
+    name: warehouseConnectionSetting
+    value: 'Host=${postgresName}.postgres.database.azure.com;Database=${warehouseDatabase};Username=${postgresAdmin};Password=${postgresPassword};SSL Mode=Require'
+  }
+] : []
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: take(storageName, 24)
@@ -113,19 +142,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      appSettings: [
-        // Identity-based connections: no account keys anywhere.
-        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
-        { name: 'LakeStorage__accountName', value: storage.name }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD' }
-        { name: 'ETL_TASK_HUB', value: '${name}hub' }
-        { name: 'ETL_PIPELINE_CONFIG', value: pipelineConfig }
-        { name: 'ETL_LAKE', value: '${storage.properties.primaryEndpoints.blob}lake' }
-        { name: 'ETL_LAKE_CONTAINER', value: 'lake' }
-        { name: 'ETL_SCHEDULE', value: schedule }
-        { name: 'ETL_S3_EVENTS_QUEUE', value: s3Queue.name }
-      ]
+      appSettings: concat(baseSettings, warehouseSettings)
     }
   }
 }
@@ -184,7 +201,7 @@ resource landed 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2024-06-01-
 }
 
 resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = if (deployWarehouse) {
-  name: '${name}-pg-${suffix}'
+  name: postgresName
   location: location
   sku: { name: 'Standard_B1ms', tier: 'Burstable' }
   properties: {
@@ -193,9 +210,26 @@ resource postgres 'Microsoft.DBforPostgreSQL/flexibleServers@2024-08-01' = if (d
     administratorLoginPassword: postgresPassword
     storage: { storageSizeGB: 32 }
     authConfig: { activeDirectoryAuth: 'Enabled', passwordAuth: 'Enabled' }
+    network: { publicNetworkAccess: 'Enabled' }
   }
+}
+
+resource warehouseDb 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-01' = if (deployWarehouse) {
+  parent: postgres
+  name: warehouseDatabase
+  properties: { charset: 'UTF8', collation: 'en_US.utf8' }
+}
+
+// Flex Consumption apps have no fixed outbound addresses: this rule (0.0.0.0) admits connections from Azure services
+// only, not the internet. For private access instead, put the app in a virtual network and the server behind a
+// private endpoint (see docs/orchestration.md).
+resource warehouseFirewall 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2024-08-01' = if (deployWarehouse) {
+  parent: postgres
+  name: 'AllowAzureServices'
+  properties: { startIpAddress: '0.0.0.0', endIpAddress: '0.0.0.0' }
 }
 
 output functionAppName string = app.name
 output lakeUri string = '${storage.properties.primaryEndpoints.blob}lake'
 output startUrl string = 'https://${app.properties.defaultHostName}/api/start'
+output warehouseHost string = deployWarehouse ? '${postgresName}.postgres.database.azure.com' : ''

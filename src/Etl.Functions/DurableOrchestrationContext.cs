@@ -4,9 +4,9 @@ using Microsoft.DurableTask;
 namespace Etl.Functions;
 
 /// <summary>
-/// Our orchestration port over Durable Functions' <see cref="TaskOrchestrationContext"/>. Retries follow
-/// <see cref="ActivityRetryPolicy"/> (transient failures only, exponential delays as durable timers), and a failure
-/// that outlives its retries surfaces as <see cref="ActivityFailedException"/>, as in the local runtime.
+/// Our orchestration port over Durable's <see cref="TaskOrchestrationContext"/>. Retries follow
+/// <see cref="ActivityRetryPolicy"/> (transient failures only, exponential delays as durable timers), and a failed
+/// activity or sub-orchestration surfaces as <see cref="ActivityFailedException"/>, as in the local runtime.
 /// </summary>
 internal sealed class DurableOrchestrationContext(TaskOrchestrationContext context) : IOrchestrationContext
 {
@@ -21,11 +21,12 @@ internal sealed class DurableOrchestrationContext(TaskOrchestrationContext conte
         var policy = retry ?? ActivityRetryPolicy.None;
         var options = TaskOptions.FromRetryHandler(async retryContext =>
         {
-            if (!policy.ShouldRetry(retryContext.LastAttemptNumber, TransientActivityException.IsErrorType(retryContext.LastFailure.ErrorType)))
+            if (!policy.ShouldRetry(retryContext.LastAttemptNumber, IsTransient(retryContext.LastFailure)))
             {
                 return false;
             }
 
+            // A durable timer: the wait survives a restart of the worker, and replay skips it once it has fired.
             await retryContext.OrchestrationContext.CreateTimer(policy.DelayAfter(retryContext.LastAttemptNumber), retryContext.CancellationToken).ConfigureAwait(true);
             return true;
         });
@@ -35,11 +36,31 @@ internal sealed class DurableOrchestrationContext(TaskOrchestrationContext conte
         }
         catch (TaskFailedException ex)
         {
-            throw new ActivityFailedException(name, ex.FailureDetails.ErrorMessage, TransientActivityException.IsErrorType(ex.FailureDetails.ErrorType), ex);
+            throw Failed(name, ex);
         }
     }
 
-    public Task<TResult> CallSubOrchestratorAsync<TResult>(string name, object? input) => context.CallSubOrchestratorAsync<TResult>(name, input);
+    public async Task<TResult> CallSubOrchestratorAsync<TResult>(string name, object? input)
+    {
+        try
+        {
+            return await context.CallSubOrchestratorAsync<TResult>(name, input).ConfigureAwait(true);
+        }
+        catch (TaskFailedException ex)
+        {
+            throw Failed(name, ex);
+        }
+    }
 
     public void SetCustomStatus(object? status) => context.SetCustomStatus(status);
+
+    /// <summary>
+    /// Whether a failure was a <see cref="TransientActivityException"/>. Durable records the exception's type by name;
+    /// <see cref="TaskFailureDetails.IsCausedBy{T}"/> resolves it to the type (and its base types) instead of
+    /// comparing strings.
+    /// </summary>
+    internal static bool IsTransient(TaskFailureDetails failure) => failure.IsCausedBy<TransientActivityException>();
+
+    private static ActivityFailedException Failed(string name, TaskFailedException ex) =>
+        new(name, ex.FailureDetails.ErrorMessage, IsTransient(ex.FailureDetails), ex);
 }

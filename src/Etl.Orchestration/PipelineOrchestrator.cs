@@ -96,7 +96,7 @@ public static class PipelineOrchestrator
             try
             {
                 warehouse = await context.CallActivityAsync<WarehouseLoadResult>(
-                    ActivityNames.LoadWarehouse, new WarehouseLoadRequest(input.Pipeline, context.InstanceId, toLoad), retry).ConfigureAwait(true);
+                    ActivityNames.LoadWarehouse, new WarehouseLoadRequest(input.Pipeline, runId, toLoad), retry).ConfigureAwait(true);
             }
             catch (ActivityFailedException ex)
             {

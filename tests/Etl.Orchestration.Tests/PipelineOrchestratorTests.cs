@@ -115,6 +115,7 @@ public sealed class PipelineOrchestratorTests
         var output = await PipelineOrchestrator.RunAsync(_context, new PipelineRunInput("sales", LoadWarehouse: true));
 
         load.ShouldNotBeNull();
+        load.RunId.ShouldBe(RunId, "the run id, not the instance id");
         load.Files.Select(f => f.SourceId).ShouldBe(["src000", "src002"]);
         load.Files[0].Outputs.ShouldBe(["processed/sales/part-src000.parquet"]);
         output.Warehouse!.FilesLoaded.ShouldBe(2);
