@@ -287,7 +287,7 @@ internal sealed class TableExtractor(IObjectStore store, DatasetDefinition datas
         var cs = Environment.GetEnvironmentVariable(source.ConnectionEnv);
         if (string.IsNullOrWhiteSpace(cs))
         {
-            throw new EtlException($"Dataset '{dataset.Name}': the environment variable {source.ConnectionEnv} (source.postgres) is not set; set it to the Npgsql connection string of the source database, e.g. 'Host=db;Database=shop;Username=etl_reader;Password=...'.");
+            throw new EtlException($"Dataset '{dataset.Name}': the environment variable {source.ConnectionEnv} (source.postgres) is not set; set it to the Npgsql connection string of the source database, e.g. 'Host=db;Database=shop;Username=etl_reader'.");
         }
 
         return cs;

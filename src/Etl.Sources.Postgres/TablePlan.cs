@@ -19,7 +19,7 @@ internal sealed record TablePlan(IReadOnlyList<SourceColumn> Columns, SourceColu
         var pk = new List<string>();
         var cmd = new NpgsqlCommand("""
             SELECT a.attname, t.typname, a.atttypmod, a.attnotnull,
-                   coalesce(array_position((SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), a.attnum), 0)
+                   coalesce(array_position((SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), a.attnum), -1)
             FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -39,7 +39,8 @@ internal sealed record TablePlan(IReadOnlyList<SourceColumn> Columns, SourceColu
                 {
                     var name = reader.GetString(0);
                     all.Add((SourceColumn.Map(name, reader.GetString(1), reader.GetInt32(2)), reader.GetBoolean(3)));
-                    if (reader.GetInt32(4) is > 0 and var position)
+                    // int2vector subscripts start at 0.
+                    if (reader.GetInt32(4) is >= 0 and var position)
                     {
                         pkAt[position] = name;
                     }
