@@ -36,7 +36,16 @@ internal sealed class TableExtractor(IObjectStore store, DatasetDefinition datas
         await using (conn.ConfigureAwait(false))
         {
             await OpenAsync(conn, cancellationToken).ConfigureAwait(false);
-            var plan = await TablePlan.ReadAsync(conn, dataset, source, cancellationToken).ConfigureAwait(false);
+            TablePlan plan;
+            try
+            {
+                plan = await TablePlan.ReadAsync(conn, dataset, source, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException ex)
+            {
+                throw new EtlException($"Dataset '{dataset.Name}': reading the catalog of {Table} failed: {(ex as PostgresException)?.MessageText ?? ex.Message}. Nothing was landed.", ex, ex.IsTransient);
+            }
+
             var (landed, rows, skipped, mark) = await ReadAndLandAsync(conn, plan, state, now, cancellationToken).ConfigureAwait(false);
             if (landed is null)
             {

@@ -60,19 +60,21 @@ internal sealed class InputFormatsBenchmark : IBenchmark
 
     public string Name => "inputs";
 
-    public string Description => "JSONL and Parquet input -> Parquet by country vs DuckDB read_json / read_parquet COPY PARTITION_BY (2 threads) [rows] [runs]";
+    public string Description => "JSONL and Parquet input -> Parquet by country vs DuckDB read_json / read_parquet COPY PARTITION_BY (2 threads) [rows] [runs] [jsonl,parquet] [parquet rows per row group]";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var rows = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 2_000_000;
         var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+        var formats = args.Length > 2 ? args[2].Split(',') : ["jsonl", "parquet"];
+        int? rowGroupRows = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : null;
         var dir = Directory.CreateTempSubdirectory("etl-bench-inputs").FullName;
         try
         {
             var script = Path.Combine(dir, "duck.mjs");
             await File.WriteAllTextAsync(script, DuckScript, cancellationToken).ConfigureAwait(false);
             var results = new List<string>();
-            foreach (var format in new[] { "jsonl", "parquet" })
+            foreach (var format in formats)
             {
                 var root = Path.Combine(dir, format);
                 var landing = Path.Combine(root, "lake", "landing", "sales");
@@ -85,7 +87,7 @@ internal sealed class InputFormatsBenchmark : IBenchmark
                     var options = new SalesRecordsOptions(rows);
                     await (format == "jsonl"
                         ? SalesRecordsGenerator.WriteJsonlAsync(file, options, cancellationToken)
-                        : SalesRecordsGenerator.WriteParquetAsync(file, options, cancellationToken)).ConfigureAwait(false);
+                        : SalesRecordsGenerator.WriteParquetAsync(file, options, rowGroupRows, cancellationToken)).ConfigureAwait(false);
                 }
 
                 var yaml = Path.Combine(root, "pipeline.yaml");
@@ -126,7 +128,7 @@ internal sealed class InputFormatsBenchmark : IBenchmark
             }
 
             Console.WriteLine();
-            Console.WriteLine($"rows: {rows:N0}, partitions: country, runs: {runs} (medians)");
+            Console.WriteLine($"rows: {rows:N0}, partitions: country, runs: {runs} (medians), Parquet input row groups: {rowGroupRows ?? 1_000_000:N0} rows");
             foreach (var line in results)
             {
                 Console.WriteLine(line);

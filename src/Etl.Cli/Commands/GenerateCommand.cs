@@ -86,7 +86,7 @@ internal static class GenerateCommand
                 {
                     await (format switch
                     {
-                        "parquet" => SalesRecordsGenerator.WriteParquetAsync(target, options, cancellationToken),
+                        "parquet" => SalesRecordsGenerator.WriteParquetAsync(target, options, cancellationToken: cancellationToken),
                         "jsonl" => SalesRecordsGenerator.WriteJsonlAsync(target, options, cancellationToken),
                         _ => SalesRecordsGenerator.WriteAsync(target, options, cancellationToken),
                     }).ConfigureAwait(false);

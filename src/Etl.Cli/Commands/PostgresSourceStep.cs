@@ -18,12 +18,9 @@ internal sealed class PostgresSourceStep(PipelineDefinition definition, TextWrit
     public OrchestratedRun.Hooks? Hooks =>
         definition.Datasets.Any(d => d.Source is PostgresSourceDefinition) ? new OrchestratedRun.Hooks(ExtractAsync, AdvanceAsync) : null;
 
-    /// <summary>Test hook: the extractor's options.</summary>
-    internal static PostgresExtractorOptions? Options { get; set; }
-
     private async Task ExtractAsync(IObjectStore store, CancellationToken cancellationToken)
     {
-        foreach (var r in await new PostgresExtractor(definition, store, Options).ExtractAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var r in await new PostgresExtractor(definition, store).ExtractAsync(cancellationToken).ConfigureAwait(false))
         {
             var line = r.Outcome switch
             {
@@ -40,7 +37,7 @@ internal sealed class PostgresSourceStep(PipelineDefinition definition, TextWrit
 
     private async Task AdvanceAsync(IObjectStore store, CancellationToken cancellationToken)
     {
-        foreach (var r in await new PostgresExtractor(definition, store, Options).AdvanceAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var r in await new PostgresExtractor(definition, store).AdvanceAsync(cancellationToken).ConfigureAwait(false))
         {
             if (r.Note is { } note)
             {

@@ -75,7 +75,11 @@ public static partial class SalesRecordsGenerator
     /// ids and units as integers, amounts as DECIMAL(18,2); columns named as the header. Parquet has no unparseable
     /// values, so <see cref="SalesRecordsOptions.BadRowRate"/> must be 0.
     /// </summary>
-    public static async Task WriteParquetAsync(Stream output, SalesRecordsOptions options, CancellationToken cancellationToken = default)
+    /// <param name="output">Where to write.</param>
+    /// <param name="options">What to write.</param>
+    /// <param name="rowGroupRows">Rows per row group; the writer's default (1,000,000) when null.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static async Task WriteParquetAsync(Stream output, SalesRecordsOptions options, int? rowGroupRows = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(options);
@@ -95,7 +99,13 @@ public static partial class SalesRecordsGenerator
         }));
         var random = new Random(options.Seed);
         var batch = new ColumnBatch(schema, 65_536);
-        var writer = new ParquetFileWriter(output, schema, leaveOpen: true);
+        var writerOptions = new ParquetWriterOptions();
+        if (rowGroupRows is { } n)
+        {
+            writerOptions.RowGroupMaxRows = n;
+        }
+
+        var writer = new ParquetFileWriter(output, schema, writerOptions, leaveOpen: true);
         await using (writer.ConfigureAwait(false))
         {
             for (long r = 0; r < options.Rows; r++)
