@@ -28,7 +28,11 @@ public sealed class CommittedFileLoader(WarehouseLoader loader, WarehouseDefinit
         int files = 0, upToDate = 0;
         long rows = 0;
         var failures = new List<string>();
-        foreach (var record in manifest.Latest.Values.OrderBy(r => r.Key, StringComparer.Ordinal))
+        // Datasets that only feed dimensions (reference tables) load first, so that facts loaded in the same pass find
+        // the members they reference current; within a dataset files load in key order (extracts: in extract order).
+        foreach (var record in manifest.Latest.Values
+            .OrderBy(r => warehouse.Datasets.FirstOrDefault(d => d.Dataset == r.Dataset)?.FactTable is null ? 0 : 1)
+            .ThenBy(r => r.Key, StringComparer.Ordinal))
         {
             var dataset = warehouse.Datasets.FirstOrDefault(d => d.Dataset == record.Dataset);
             if (dataset is null || record.Status != FileStatus.Succeeded || (since is { } s && record.CommittedAt < s))

@@ -38,7 +38,7 @@ internal sealed class MergeSql
     /// <summary>All staged columns (every Parquet field).</summary>
     public IReadOnlyList<StagingColumn> Columns { get; }
 
-    public string Fact => "warehouse." + Identifiers.Q(_ds.FactTable);
+    public string Fact => "warehouse." + Identifiers.Q(_ds.FactTable ?? throw new InvalidOperationException("The dataset has no fact."));
 
     public static string Dim(WarehouseDimension d) => "warehouse." + Identifiers.Q(d.Table);
 
@@ -54,7 +54,7 @@ internal sealed class MergeSql
     public string CreateTables()
     {
         var sb = new StringBuilder();
-        foreach (var d in _ds.Dimensions)
+        foreach (var d in _ds.Dimensions.Where(d => !d.IsReference))
         {
             var cols = string.Join(", ", d.NaturalKey.Concat(d.Attributes).Select(c => $"{Identifiers.Q(c)} {_cols[c].WarehouseType}"));
             var nk = string.Join(", ", d.NaturalKey.Select(Identifiers.Q));
@@ -69,7 +69,13 @@ internal sealed class MergeSql
             }
         }
 
+        if (_ds.FactTable is null)
+        {
+            return sb.ToString();
+        }
+
         var factCols = new List<string> { "source_id text NOT NULL" };
+        factCols.AddRange(KeyAndVersion().Where(c => !_ds.Measures.Contains(c)).Select(c => $"{Identifiers.Q(c)} {_cols[c].WarehouseType}"));
         factCols.AddRange(_ds.Dimensions.Select(d => $"{KeyColumn(d)} bigint"));
         if (_ds.DateColumn is not null)
         {
@@ -79,6 +85,11 @@ internal sealed class MergeSql
         factCols.AddRange(_ds.Measures.Select(m => $"{Identifiers.Q(m)} {_cols[m].WarehouseType}"));
         sb.Append($"CREATE TABLE IF NOT EXISTS {Fact} ({string.Join(", ", factCols)});\n");
         sb.Append($"CREATE INDEX IF NOT EXISTS {Identifiers.Q(_ds.FactTable + "_source")} ON {Fact} (source_id);\n");
+        if (_ds.FactKey.Count > 0)
+        {
+            sb.Append($"CREATE UNIQUE INDEX IF NOT EXISTS {Identifiers.Q(_ds.FactTable + "_key")} ON {Fact} ({string.Join(", ", _ds.FactKey.Select(Identifiers.Q))});\n");
+        }
+
         return sb.ToString();
     }
 
@@ -98,7 +109,7 @@ internal sealed class MergeSql
                 """, false);
         }
 
-        foreach (var d in _ds.Dimensions)
+        foreach (var d in _ds.Dimensions.Where(d => !d.IsReference))
         {
             var all = d.NaturalKey.Concat(d.Attributes).ToList();
             var sel = string.Join(", ", all.Select(c => $"{_cols[c].Read(Stg)} AS {Identifiers.Q(c)}"));
@@ -133,7 +144,24 @@ internal sealed class MergeSql
             }
         }
 
+        if (_ds.FactTable is null)
+        {
+            yield break;
+        }
+
         yield return ($"DELETE FROM {Fact} WHERE source_id = $1", true);
+        string? latestOnly = null;
+        if (_ds.FactKey.Count > 0)
+        {
+            // A row of this file replaces the fact row of its key from any earlier file (an OLTP row updated since), unless
+            // that one is a newer version; within the file, the last row of a key wins, as for dimensions.
+            var keyRead = string.Join(", ", _ds.FactKey.Select(c => _cols[c].Read(Stg)));
+            latestOnly = $"{Stg}.ctid = ANY (ARRAY(SELECT max({Stg}.ctid) FROM {staging} {Stg} GROUP BY {keyRead}))";
+            var match = string.Join(" AND ", _ds.FactKey.Select(c => $"f.{Identifiers.Q(c)} = {_cols[c].Read(Stg)}"));
+            var newer = _ds.FactVersion is { } v ? $" AND f.{Identifiers.Q(v)} <= {_cols[v].Read(Stg)}" : "";
+            yield return ($"DELETE FROM {Fact} f USING {staging} {Stg} WHERE {latestOnly} AND {match}{newer}", false);
+            latestOnly += $" AND NOT EXISTS (SELECT 1 FROM {Fact} f WHERE {match})";
+        }
 
         var insertCols = new List<string> { "source_id" };
         var selectCols = new List<string> { "$1" };
@@ -163,13 +191,14 @@ internal sealed class MergeSql
             joins.Append($" LEFT JOIN warehouse.dim_date dk ON dk.\"date\" = {dc}");
         }
 
-        foreach (var m in _ds.Measures)
+        foreach (var c in KeyAndVersion().Where(c => !_ds.Measures.Contains(c)).Concat(_ds.Measures))
         {
-            insertCols.Add(Identifiers.Q(m));
-            selectCols.Add(_cols[m].Read(Stg));
+            insertCols.Add(Identifiers.Q(c));
+            selectCols.Add(_cols[c].Read(Stg));
         }
 
-        yield return ($"INSERT INTO {Fact} ({string.Join(", ", insertCols)}) SELECT {string.Join(", ", selectCols)} FROM {staging} {Stg}{joins}", true);
+        var where = latestOnly is null ? "" : " WHERE " + latestOnly;
+        yield return ($"INSERT INTO {Fact} ({string.Join(", ", insertCols)}) SELECT {string.Join(", ", selectCols)} FROM {staging} {Stg}{joins}{where}", true);
     }
 
     /// <summary>CREATE OR REPLACE VIEW statements of the dataset's marts.</summary>
@@ -179,7 +208,7 @@ internal sealed class MergeSql
 
     public IEnumerable<string> MartViews()
     {
-        foreach (var mart in _ds.Marts ?? [])
+        foreach (var mart in _ds.FactTable is null ? [] : _ds.Marts ?? [])
         {
             var d = _ds.Dimensions.First(x => x.Table == mart.Dimension);
             var attrs = d.NaturalKey.Concat(d.Scd == ScdType.Type1 ? d.Attributes : []).ToList();
@@ -209,15 +238,33 @@ internal sealed class MergeSql
 
         foreach (var d in _ds.Dimensions)
         {
-            foreach (var c in d.NaturalKey.Concat(d.Attributes))
+            foreach (var c in d.IsReference ? d.NaturalKey : d.NaturalKey.Concat(d.Attributes))
             {
                 yield return c;
             }
         }
 
+        foreach (var c in KeyAndVersion())
+        {
+            yield return c;
+        }
+
         if (_ds.DateColumn is not null)
         {
             yield return _ds.DateColumn;
+        }
+    }
+
+    private IEnumerable<string> KeyAndVersion()
+    {
+        foreach (var k in _ds.FactKey)
+        {
+            yield return k;
+        }
+
+        if (_ds.FactVersion is { } v && !_ds.FactKey.Contains(v))
+        {
+            yield return v;
         }
     }
 }

@@ -74,7 +74,54 @@ public sealed record WarehouseDefinition(string ConnectionEnvironmentVariable, s
             ctx.Problem(map, "'warehouse.datasets' is missing; map each dataset to its star schema, e.g. 'store_sales: { fact: fact_sales, measures: [revenue], dimensions: [...] }'");
         }
 
+        if (problems.Count == 0)
+        {
+            datasets = ResolveReferences(datasets, node, ctx);
+        }
+
         return problems.Count > 0 ? throw ctx.Fail() : new WarehouseDefinition(env, models, datasets);
+    }
+
+    /// <summary>
+    /// A dimension listed without attributes whose table another dataset declares with them is a reference: the fact
+    /// joins to it and the other dataset (say, a customers table extracted on its own) keeps it.
+    /// </summary>
+    private static List<WarehouseDataset> ResolveReferences(List<WarehouseDataset> datasets, YamlNode node, Ctx ctx)
+    {
+        var owners = new Dictionary<string, (string Dataset, WarehouseDimension Dimension)>(StringComparer.Ordinal);
+        foreach (var ds in datasets)
+        {
+            foreach (var d in ds.Dimensions.Where(d => d.Attributes.Count > 0))
+            {
+                owners.TryAdd(d.Table, (ds.Dataset, d));
+            }
+        }
+
+        var resolved = new List<WarehouseDataset>();
+        foreach (var ds in datasets)
+        {
+            var dims = new List<WarehouseDimension>();
+            foreach (var d in ds.Dimensions)
+            {
+                if (d.Attributes.Count == 0 && owners.TryGetValue(d.Table, out var owner) && owner.Dataset != ds.Dataset)
+                {
+                    if (!d.NaturalKey.SequenceEqual(owner.Dimension.NaturalKey))
+                    {
+                        ctx.Problem(node, $"warehouse[{ds.Dataset}].dimensions[{d.Table}]: natural_key [{string.Join(", ", d.NaturalKey)}] differs from [{string.Join(", ", owner.Dimension.NaturalKey)}] of the dimension declared by dataset '{owner.Dataset}'; a fact joins to it by the same key");
+                    }
+
+                    dims.Add(owner.Dimension with { IsReference = true });
+                }
+                else
+                {
+                    dims.Add(d);
+                }
+            }
+
+            resolved.Add(ds with { Dimensions = dims });
+        }
+
+        return resolved;
     }
 
     private static WarehouseDataset? Dataset(string name, YamlNode node, Ctx ctx)
@@ -85,11 +132,11 @@ public sealed record WarehouseDefinition(string ConnectionEnvironmentVariable, s
             return null;
         }
 
-        ctx.Known(map, "fact", "measures", "date_column", "dimensions", "marts");
+        ctx.Known(map, "fact", "key", "version", "measures", "date_column", "dimensions", "marts");
         var fact = ctx.Scalar(map, "fact");
-        if (fact is null)
+        if (fact is null && Get(map, "dimensions") is null)
         {
-            ctx.Problem(map, $"warehouse dataset '{name}' needs 'fact: <table>'");
+            ctx.Problem(map, $"warehouse dataset '{name}' needs 'fact: <table>', or only 'dimensions' when it feeds dimensions");
             return null;
         }
 
@@ -125,7 +172,11 @@ public sealed record WarehouseDefinition(string ConnectionEnvironmentVariable, s
             marts.Add(new WarehouseMart(ctx.Scalar(mm, "name") ?? "", ctx.Scalar(mm, "dimension") ?? "", ctx.Scalar(mm, "measure") ?? "", ctx.Scalar(mm, "top_performer") is "true"));
         }
 
-        return new WarehouseDataset(name, fact, ctx.List(map, "measures"), dimensions, ctx.Scalar(map, "date_column"), marts);
+        return new WarehouseDataset(name, fact, ctx.List(map, "measures"), dimensions, ctx.Scalar(map, "date_column"), marts)
+        {
+            FactKey = ctx.List(map, "key"),
+            FactVersion = ctx.Scalar(map, "version"),
+        };
     }
 
     private static YamlNode? Get(YamlMappingNode map, string key) =>

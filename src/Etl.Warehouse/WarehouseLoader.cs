@@ -116,10 +116,16 @@ public sealed class WarehouseLoader : IAsyncDisposable
                     }
 
                     var n = await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    if (stmt.StartsWith("INSERT INTO warehouse." + Identifiers.Q(dataset.FactTable), StringComparison.Ordinal))
+                    if (dataset.FactTable is { } fact && stmt.StartsWith("INSERT INTO warehouse." + Identifiers.Q(fact), StringComparison.Ordinal))
                     {
                         loaded = n;
                     }
+                }
+
+                if (dataset.FactTable is null)
+                {
+                    // A dataset feeding dimensions only: every staged row was merged into them.
+                    loaded = (long)staged;
                 }
 
                 foreach (var view in sql.MartViews())

@@ -10,6 +10,8 @@ public sealed class InitAndGenerateTests : IDisposable
     [InlineData("partner-sales", 1)]
     [InlineData("sales-records", 0)]
     [InlineData("store-sales", 0)]
+    [InlineData("sales-records-jsonl", 0)]
+    [InlineData("sales-records-parquet", 0)]
     public async Task Init_Template_ThenRun_Works(string template, int expectedExit)
     {
         var target = _dir.Combine(template);
@@ -54,6 +56,26 @@ public sealed class InitAndGenerateTests : IDisposable
         await InvokeAsync("generate", _dir.Combine("b.csv"), "--rows", "300", "--seed", "9");
 
         File.ReadAllBytes(_dir.Combine("a.csv")).ShouldBe(File.ReadAllBytes(_dir.Combine("b.csv")));
+    }
+
+    [Fact]
+    public async Task Generate_JsonlAndParquet_TheSameRowsAsTheCsvOfTheSeed()
+    {
+        foreach (var name in new[] { "s.csv", "s.jsonl", "s.parquet" })
+        {
+            (await InvokeAsync("generate", _dir.Combine(name), "--rows", "3000", "--seed", "4")).Code.ShouldBe(0);
+        }
+
+        const string Row = "concat_ws('|', \"Order ID\", \"Country\", \"Item Type\", \"Order Date\", \"Units Sold\", \"Unit Price\"::DECIMAL(18,2), \"Total Profit\"::DECIMAL(18,2))";
+        var csv = await DuckDb.ScalarAsync($"SELECT md5(string_agg({Row}, ',' ORDER BY \"Order ID\")) FROM read_csv({DuckDb.Literal(_dir.Combine("s.csv"))}, types = {{'Order Date': 'DATE'}}, dateformat = '%m/%d/%Y')");
+        var jsonl = await DuckDb.ScalarAsync($"SELECT md5(string_agg({Row}, ',' ORDER BY \"Order ID\")) FROM (SELECT * REPLACE (strptime(\"Order Date\", '%m/%d/%Y')::DATE AS \"Order Date\") FROM read_json({DuckDb.Literal(_dir.Combine("s.jsonl"))}, format = 'newline_delimited'))");
+        var parquet = await DuckDb.ScalarAsync($"SELECT md5(string_agg({Row}, ',' ORDER BY \"Order ID\")) FROM read_parquet({DuckDb.Literal(_dir.Combine("s.parquet"))})");
+        var bad = await InvokeAsync("generate", _dir.Combine("bad.parquet"), "--bad-rows", "0.1");
+
+        jsonl.ShouldBe(csv);
+        parquet.ShouldBe(csv);
+        bad.Code.ShouldBe(2);
+        bad.Stderr.ShouldContain("Parquet output is typed");
     }
 
     public void Dispose() => _dir.Dispose();

@@ -104,6 +104,84 @@ public sealed class SampleTests : IDisposable
         Rows(actual).ShouldBe(Rows(expected));
     }
 
+    [Fact]
+    public async Task SalesRecordsJsonl_CountsAndRevenuePerCountryMatchDuckDbReadJson()
+    {
+        var lake = await InitAndRunAsync("sales-records-jsonl", expectedExit: 0);
+        const string columns = "{'Country': 'VARCHAR', 'Order Date': 'VARCHAR', 'Units Sold': 'VARCHAR', 'Unit Price': 'VARCHAR', 'Total Revenue': 'VARCHAR'}";
+
+        var expected = await DuckDb.QueryAsync($"""
+            WITH t AS (
+                SELECT "Country" AS country, TRY_STRPTIME("Order Date", '%-m/%-d/%Y') AS od, TRY_CAST("Units Sold" AS INT) AS u,
+                       TRY_CAST("Unit Price" AS DECIMAL(18,2)) AS up, "Total Revenue"::DECIMAL(18,2) AS tr
+                FROM read_json({DuckDb.Literal(Path.Combine(lake, "landing", "sales", "*.jsonl"))}, format = 'newline_delimited', columns = {columns}))
+            SELECT country, count(*)::VARCHAR AS n, sum(tr)::VARCHAR AS revenue FROM t
+            WHERE od IS NOT NULL AND u IS NOT NULL AND up IS NOT NULL GROUP BY ALL ORDER BY ALL
+            """);
+        var actual = await DuckDb.QueryAsync($"""
+            SELECT country, count(*)::VARCHAR AS n, sum(total_revenue)::VARCHAR AS revenue
+            FROM read_parquet({DuckDb.Literal(Path.Combine(lake, "processed", "**", "*.parquet"))}, hive_partitioning = true)
+            GROUP BY ALL ORDER BY ALL
+            """);
+
+        Rows(actual).Count.ShouldBeGreaterThan(100);
+        Rows(actual).ShouldBe(Rows(expected));
+    }
+
+    [Fact]
+    public async Task SalesRecordsParquet_EveryRowMatchesDuckDbReadParquet()
+    {
+        var lake = await InitAndRunAsync("sales-records-parquet", expectedExit: 0);
+
+        var expected = await DuckDb.QueryAsync($"""
+            SELECT md5(string_agg(concat_ws('|', "Order ID", "Country", "Order Date", "Ship Date", "Units Sold", "Unit Price", "Total Profit"), ',' ORDER BY "Order ID")) AS h, count(*)::VARCHAR AS n
+            FROM read_parquet({DuckDb.Literal(Path.Combine(lake, "landing", "sales", "*.parquet"))})
+            """);
+        var actual = await DuckDb.QueryAsync($"""
+            SELECT md5(string_agg(concat_ws('|', order_id, country, order_date, ship_date, units_sold, unit_price, total_profit), ',' ORDER BY order_id)) AS h, count(*)::VARCHAR AS n
+            FROM read_parquet({DuckDb.Literal(Path.Combine(lake, "processed", "**", "*.parquet"))}, hive_partitioning = true)
+            """);
+
+        Rows(actual).ShouldBe(Rows(expected));
+        Rows(actual).Single().ShouldEndWith("|2000");
+    }
+
+    [Fact]
+    public async Task SalesRecordsUrl_ZipFetchedUnpackedRenamedAndQueryable_ThenNotFetchedAgainBeforeItIsDue()
+    {
+        var target = _dir.Combine("sales-records-url");
+        (await Cli.InvokeAsync("init", target, "--template", "sales-records-url")).Code.ShouldBe(0);
+        var zip = await File.ReadAllBytesAsync(Path.Combine(target, "serve", "2m Sales Records.zip"));
+        using var server = new LocalHttpServer();
+        server.Handle = async (ctx, _) =>
+        {
+            if (ctx.Request.Url!.AbsolutePath != "/2m%20Sales%20Records.zip" && ctx.Request.Url.AbsolutePath != "/2m Sales Records.zip")
+            {
+                ctx.Response.StatusCode = 404;
+                return;
+            }
+
+            ctx.Response.Headers["ETag"] = "\"v1\"";
+            ctx.Response.ContentLength64 = zip.Length;
+            await ctx.Response.OutputStream.WriteAsync(zip);
+        };
+        var config = Path.Combine(target, "pipeline.yaml");
+        await File.WriteAllTextAsync(config, (await File.ReadAllTextAsync(config)).Replace("http://127.0.0.1:8000/", server.Url, StringComparison.Ordinal));
+
+        var run = await Cli.InvokeAsync("run", "--config", config, "--json");
+        var again = await Cli.InvokeAsync("run", "--config", config);
+
+        run.Code.ShouldBe(0, run.Stderr);
+        run.Stderr.ShouldContain("-> landing/sales/2m_Sales_Records.csv");
+        Directory.GetFiles(Path.Combine(target, "lake", "archive", "sales_records"), "*.zip", SearchOption.AllDirectories).Length.ShouldBe(1);
+        var lake = Path.Combine(target, "lake");
+        (await DuckDb.ScalarAsync($"SELECT count(*) FROM read_csv({DuckDb.Literal(Path.Combine(lake, "landing", "sales", "2m_Sales_Records.csv"))}, all_varchar = true)")).ShouldBe("2000");
+        (await DuckDb.ScalarAsync($"SELECT count(DISTINCT country) > 100 FROM read_parquet({DuckDb.Literal(Path.Combine(lake, "processed", "**", "*.parquet"))}, hive_partitioning = true)")).ShouldBe("true");
+        again.Code.ShouldBe(0, again.Stderr);
+        again.Stderr.ShouldContain("Source sales_records: not due");
+        server.Requests.Count.ShouldBe(1);
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private async Task<string> InitAndRunAsync(string template, int expectedExit)

@@ -9,7 +9,7 @@ internal static class GenerateCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var output = new Argument<string>("output") { Description = "File to write (.csv, or .csv.gz to gzip it)." };
+        var output = new Argument<string>("output") { Description = "File to write: .csv, .jsonl (JSON lines) or .parquet (sales-records shape); .csv.gz or .jsonl.gz to gzip it." };
         var rows = new Option<long>("--rows", "-n") { Description = "Data rows (0 or more).", DefaultValueFactory = _ => 1000 };
         rows.Validators.Add(r =>
         {
@@ -25,7 +25,7 @@ internal static class GenerateCommand
         var shape = new Option<string>("--shape") { Description = "sales-records, or partner-sales (a monthly partner file).", DefaultValueFactory = _ => "sales-records" };
         var layout = new Option<string>("--layout") { Description = "partner-sales: layout a or b (b has other header names, another order and an extra column).", DefaultValueFactory = _ => "a" };
         var month = new Option<string>("--month") { Description = "partner-sales: the month of the orders, yyyy-MM.", DefaultValueFactory = _ => "2024-01" };
-        var command = new Command("generate", "Write CSV test data: the public 2-million-row \"Sales Records\" shape, or monthly partner sales files.")
+        var command = new Command("generate", "Write test data: the public 2-million-row \"Sales Records\" shape (as CSV, JSON lines or Parquet), or monthly partner sales files.")
         {
             output, rows, seed, bad, drop, extra, shape, layout, month,
         };
@@ -68,20 +68,28 @@ internal static class GenerateCommand
             }
 
             var options = new SalesRecordsOptions(result.GetValue(rows), result.GetValue(seed), badRate, result.GetValue(drop), result.GetValue(extra));
+            var gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+            var stem = gzip ? path[..^3] : path;
+            var format = stem.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? "parquet"
+                : stem.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || stem.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) ? "jsonl" : "csv";
+            if (format == "parquet" && (gzip || badRate > 0))
+            {
+                await stderr.WriteLineAsync("Parquet output is typed and compressed already: it takes no --bad-rows and no .gz (use .csv or .jsonl for bad rows).").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
             var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
-                if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+                Stream target = gzip ? new GZipStream(file, CompressionLevel.Fastest) : file;
+                await using (target.ConfigureAwait(false))
                 {
-                    var gz = new GZipStream(file, CompressionLevel.Fastest);
-                    await using (gz.ConfigureAwait(false))
+                    await (format switch
                     {
-                        await SalesRecordsGenerator.WriteAsync(gz, options, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                else
-                {
-                    await SalesRecordsGenerator.WriteAsync(file, options, cancellationToken).ConfigureAwait(false);
+                        "parquet" => SalesRecordsGenerator.WriteParquetAsync(target, options, cancellationToken: cancellationToken),
+                        "jsonl" => SalesRecordsGenerator.WriteJsonlAsync(target, options, cancellationToken),
+                        _ => SalesRecordsGenerator.WriteAsync(target, options, cancellationToken),
+                    }).ConfigureAwait(false);
                 }
             }
 

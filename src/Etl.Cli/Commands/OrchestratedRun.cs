@@ -14,8 +14,15 @@ namespace Etl.Cli.Commands;
 /// mid-way is resumed by the next <c>etl run</c> (or <c>etl serve</c>) without redoing the files whose results it
 /// recorded.
 /// </summary>
-internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store, IWarehouseLoadActivity? warehouse = null, Microsoft.Extensions.Logging.ILogger? logger = null)
+internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store, IWarehouseLoadActivity? warehouse = null, Microsoft.Extensions.Logging.ILogger? logger = null, OrchestratedRun.Hooks? hooks = null)
 {
+    /// <summary>
+    /// Steps run while this process holds the lake, through the fenced store: <see cref="BeforeRun"/> after the lease is
+    /// taken and before the orchestration starts (the PostgreSQL extracts, which must not run twice at once), and
+    /// <see cref="AfterRun"/> once it has completed (moving their watermarks over what was committed).
+    /// </summary>
+    internal sealed record Hooks(Func<IObjectStore, CancellationToken, Task>? BeforeRun, Func<IObjectStore, CancellationToken, Task>? AfterRun);
+
     /// <summary>How long to wait for the lake's host lease before saying another host is working on it.</summary>
     public static TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(40);
 
@@ -48,6 +55,11 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
                 }
             }
 
+            if (hooks?.BeforeRun is { } beforeRun)
+            {
+                await beforeRun(fenced, cancellationToken).ConfigureAwait(false);
+            }
+
             var input = new PipelineRunInput(definition.Name, options.RetryFailed, options.ReprocessAll, MaxParallelFiles: options.MaxParallelFiles ?? definition.MaxParallelFiles, Trigger: "cli", LoadWarehouse: warehouse is not null);
             var started = await runtime.StartPipelineAsync(input, cancellationToken).ConfigureAwait(false);
             var id = started.Instance.InstanceId;
@@ -71,6 +83,11 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
 
             var final = await completion.ConfigureAwait(false)
                 ?? throw new EtlException($"Run {id} disappeared from {store.Description}/{InstanceStore.Root} while it ran.");
+            if (hooks?.AfterRun is { } afterRun && runtime.LostReason is null)
+            {
+                await afterRun(fenced, cancellationToken).ConfigureAwait(false);
+            }
+
             await runtime.StopAsync(cancellationToken).ConfigureAwait(false);
             if (runtime.LostReason is { } lost)
             {

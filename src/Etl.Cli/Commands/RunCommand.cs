@@ -101,7 +101,8 @@ internal static class RunCommand
 
                 // Warnings and errors of the runtime (a lost lease above all) go to stderr, never to a null logger.
                 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
-                var run = new OrchestratedRun(definition, store, warehouse, loggers.CreateLogger("etl.run"));
+                var extracts = new PostgresSourceStep(definition, stderr);
+                var run = new OrchestratedRun(definition, store, warehouse, loggers.CreateLogger("etl.run"), extracts.Hooks);
                 var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
                 var outcome = interactive
                     ? await RunWithLiveProgressAsync(p => run.RunAsync(options, p, stderr, cancellationToken)).ConfigureAwait(false)
@@ -145,7 +146,7 @@ internal static class RunCommand
                     return ExitCodes.FilesFailed;
                 }
 
-                return summary.FilesQuarantined + summary.FilesFailed > 0 || !sourcesOk ? ExitCodes.FilesFailed : ExitCodes.Success;
+                return summary.FilesQuarantined + summary.FilesFailed > 0 || !sourcesOk || !extracts.Ok ? ExitCodes.FilesFailed : ExitCodes.Success;
             }
             catch (PipelineDefinitionException ex)
             {

@@ -19,7 +19,12 @@ public static partial class PipelineDefinitionLoader
             return ParseUrlSource(map, match, ctx);
         }
 
-        ctx.Problem(map, "'source' needs 'url' (an HTTP(S) file fetched into landing/)");
+        if (Get(map, "postgres") is not null)
+        {
+            return ParsePostgresSource(map, match, ctx);
+        }
+
+        ctx.Problem(map, "'source' needs 'url' (an HTTP(S) file fetched into landing/) or 'postgres' (a table extracted incrementally)");
         return null;
     }
 
@@ -103,6 +108,111 @@ public static partial class PipelineDefinitionLoader
             Unzip = unzip,
         };
     }
+
+    private static PostgresSourceDefinition? ParsePostgresSource(YamlMappingNode map, string match, Ctx ctx)
+    {
+        ctx.Known(map, "postgres", "table", "watermark", "key", "columns", "lag", "page_rows", "landing", "schedule");
+        var env = ctx.OptionalString(map, "postgres") ?? "";
+        if (!EnvironmentVariableRegex().IsMatch(env))
+        {
+            // Never echo the value: it may be a connection string with a password in it.
+            ctx.Problem(Get(map, "postgres")!, "'postgres' names the environment variable that holds the Npgsql connection string (e.g. 'postgres: OLTP_DATABASE'), not the connection string itself");
+        }
+
+        var tableText = ctx.RequiredString(map, "table", "the table to extract, e.g. 'table: public.sales'") ?? "";
+        var parts = tableText.Split('.');
+        var (schema, table) = parts.Length == 2 ? (parts[0], parts[1]) : ("public", parts[0]);
+        if (parts.Length > 2 || !SqlNameRegex().IsMatch(schema) || !SqlNameRegex().IsMatch(table))
+        {
+            ctx.Problem(Get(map, "table") ?? map, $"table '{tableText}' must be 'name' or 'schema.name' (letters, digits, '_', '$')");
+        }
+
+        var watermark = ctx.RequiredString(map, "watermark", "the column every insert and update sets, e.g. 'watermark: updated_at' (or an increasing id)") ?? "";
+        if (watermark.Length > 0 && !SqlNameRegex().IsMatch(watermark))
+        {
+            ctx.Problem(Get(map, "watermark")!, $"watermark '{watermark}' must be a column name (letters, digits, '_', '$')");
+        }
+
+        var key = SqlNames(map, "key", ctx);
+        var columns = SqlNames(map, "columns", ctx);
+        TimeSpan? lagTime = null;
+        long? lagIds = null;
+        if (ctx.OptionalString(map, "lag") is { } lag)
+        {
+            if (long.TryParse(lag.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var ids))
+            {
+                lagIds = ids;
+            }
+            else if (ParseDuration(lag) is { } d)
+            {
+                lagTime = d;
+            }
+            else
+            {
+                ctx.Problem(Get(map, "lag")!, $"lag '{lag}' must be a duration such as 5m or 1h (a time watermark), or a whole number of ids (an integer watermark)");
+            }
+        }
+
+        var pageRows = 10_000;
+        if (ctx.OptionalString(map, "page_rows") is { } pr && (!int.TryParse(pr, NumberStyles.None, CultureInfo.InvariantCulture, out pageRows) || pageRows is < 1 or > 1_000_000))
+        {
+            ctx.Problem(Get(map, "page_rows")!, "page_rows must be a whole number from 1 to 1000000");
+        }
+
+        var landing = LandingOf(map, match, ctx);
+        return new PostgresSourceDefinition
+        {
+            ConnectionEnv = env,
+            Schema = schema,
+            Table = table,
+            WatermarkColumn = watermark,
+            Key = key,
+            Columns = columns,
+            LagTime = lagTime,
+            LagIds = lagIds,
+            PageRows = pageRows,
+            Landing = landing,
+            Every = ParseSchedule(map, ctx),
+        };
+    }
+
+    private static List<string> SqlNames(YamlMappingNode map, string key, Ctx ctx)
+    {
+        var names = new List<string>();
+        switch (Get(map, key))
+        {
+            case null:
+                break;
+            case YamlSequenceNode seq:
+                foreach (var item in seq)
+                {
+                    if (item is YamlScalarNode { Value: { } v } && SqlNameRegex().IsMatch(v))
+                    {
+                        names.Add(v);
+                    }
+                    else
+                    {
+                        ctx.Problem(item, $"each item of '{key}' is a column name (letters, digits, '_', '$')");
+                    }
+                }
+
+                break;
+            case YamlScalarNode { Value: { } one } when SqlNameRegex().IsMatch(one):
+                names.Add(one);
+                break;
+            case var other:
+                ctx.Problem(other, $"'{key}' is a list of column names, e.g. '{key}: [id]'");
+                break;
+        }
+
+        return names;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
+    private static partial System.Text.RegularExpressions.Regex EnvironmentVariableRegex();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_$]{0,62}$")]
+    private static partial System.Text.RegularExpressions.Regex SqlNameRegex();
 
     /// <summary>The landing prefix: as written, or the literal folder of 'match' before its first wildcard.</summary>
     private static string LandingOf(YamlMappingNode map, string match, Ctx ctx)

@@ -312,6 +312,19 @@ public static partial class PipelineDefinitionLoader
         }
 
         var source = Get(ds, "source") is { } sourceNode && match is not null ? ParseSource(sourceNode, match, ctx) : null;
+        if (source is PostgresSourceDefinition pg && regex is not null)
+        {
+            if (inputFormat != InputFormat.Parquet)
+            {
+                ctx.Problem(Get(ds, "source")!, "a postgres source lands its extracts as Parquet; set 'format: { type: parquet }' on this dataset");
+            }
+
+            if (!regex.IsMatch(pg.Landing + "20260101T000000000Z.parquet"))
+            {
+                ctx.Problem(Get(ds, "source")!, $"extracts land as {pg.Landing}<extract id>.parquet, which match '{match}' does not take; use e.g. 'match: \"{pg.Landing}*.parquet\"' or set source.landing");
+            }
+        }
+
         if (name is null || match is null || regex is null)
         {
             return null;

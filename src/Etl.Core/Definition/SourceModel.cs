@@ -40,3 +40,38 @@ public sealed class UrlSourceDefinition : SourceDefinition
     /// <summary>Per-request timeout (headers and body).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(30);
 }
+
+/// <summary>
+/// A table of an OLTP PostgreSQL database extracted incrementally: each run takes the rows whose watermark column is
+/// past the stored watermark (with an overlap window, see docs/pipeline-definition.md) into <c>landing/&lt;table&gt;/&lt;extract&gt;.parquet</c>.
+/// Only the definition lives here; the extractor is in Etl.Sources.Postgres.
+/// </summary>
+public sealed class PostgresSourceDefinition : SourceDefinition
+{
+    /// <summary>The environment variable holding the Npgsql connection string (never the string itself).</summary>
+    public required string ConnectionEnv { get; init; }
+
+    /// <summary>The table's schema (<c>public</c> unless written as <c>schema.table</c>).</summary>
+    public required string Schema { get; init; }
+
+    /// <summary>The table.</summary>
+    public required string Table { get; init; }
+
+    /// <summary>The watermark column: a timestamp, timestamptz or date that every insert and update sets, or an increasing integer id.</summary>
+    public required string WatermarkColumn { get; init; }
+
+    /// <summary>The columns identifying a row; empty to take the table's primary key.</summary>
+    public IReadOnlyList<string> Key { get; init; } = [];
+
+    /// <summary>The columns extracted; empty for all.</summary>
+    public IReadOnlyList<string> Columns { get; init; } = [];
+
+    /// <summary>The overlap re-read below the watermark, for a time watermark; null when not written.</summary>
+    public TimeSpan? LagTime { get; init; }
+
+    /// <summary>The overlap re-read below the watermark, for an integer watermark (a number of ids); null when not written.</summary>
+    public long? LagIds { get; init; }
+
+    /// <summary>Rows fetched per page from the server-side cursor.</summary>
+    public int PageRows { get; init; } = 10_000;
+}

@@ -17,7 +17,7 @@ public sealed record SalesRecordsOptions(long Rows, int Seed = 1, double BadRowR
 /// realistic countries and regions, fixed prices per item type, M/d/yyyy dates and totals consistent to the cent.
 /// Streaming and deterministic by seed.
 /// </summary>
-public static class SalesRecordsGenerator
+public static partial class SalesRecordsGenerator
 {
     /// <summary>The header of the public file.</summary>
     public static readonly IReadOnlyList<string> Header =
@@ -116,26 +116,41 @@ public static class SalesRecordsGenerator
 
     private static void Fill(string[] v, Random random, long row)
     {
+        var r = Next(random, row);
+        v[0] = r.Region;
+        v[1] = r.Country;
+        v[2] = r.Item;
+        v[3] = r.Channel;
+        v[4] = r.Priority;
+        v[5] = r.OrderDate.ToString("M/d/yyyy", CultureInfo.InvariantCulture);
+        v[6] = r.OrderId.ToString(CultureInfo.InvariantCulture);
+        v[7] = r.ShipDate.ToString("M/d/yyyy", CultureInfo.InvariantCulture);
+        v[8] = r.Units.ToString(CultureInfo.InvariantCulture);
+        v[9] = Money(r.PriceCents);
+        v[10] = Money(r.CostCents);
+        v[11] = Money(r.PriceCents * r.Units);
+        v[12] = Money(r.CostCents * r.Units);
+        v[13] = Money((r.PriceCents - r.CostCents) * r.Units);
+    }
+
+    /// <summary>One row's values; the random draws are in the order the CSV writer has always made them, so a seed keeps its file.</summary>
+    internal static SalesRecord Next(Random random, long row)
+    {
         var (region, countries) = s_regions[random.Next(s_regions.Length)];
         var (item, price, cost) = s_items[random.Next(s_items.Length)];
         var units = 1 + random.Next(9999);
         var orderDate = new DateOnly(2010, 1, 1).AddDays(random.Next(2920));
-        v[0] = region;
-        v[1] = countries[random.Next(countries.Length)];
-        v[2] = item;
-        v[3] = random.Next(2) == 0 ? "Online" : "Offline";
-        v[4] = "LMHC"[random.Next(4)].ToString();
-        v[5] = orderDate.ToString("M/d/yyyy", CultureInfo.InvariantCulture);
-        v[6] = (100_000_000 + (row * 7919 % 900_000_000)).ToString(CultureInfo.InvariantCulture);
-        v[7] = orderDate.AddDays(random.Next(50)).ToString("M/d/yyyy", CultureInfo.InvariantCulture);
-        v[8] = units.ToString(CultureInfo.InvariantCulture);
-        v[9] = Money(price);
-        v[10] = Money(cost);
-        v[11] = Money(price * units);
-        v[12] = Money(cost * units);
-        v[13] = Money((price - cost) * units);
+        var country = countries[random.Next(countries.Length)];
+        var channel = random.Next(2) == 0 ? "Online" : "Offline";
+        var priority = "LMHC"[random.Next(4)].ToString();
+        var ship = orderDate.AddDays(random.Next(50));
+        return new SalesRecord(region, country, item, channel, priority, orderDate, 100_000_000 + (row * 7919 % 900_000_000), ship, units, price, cost);
     }
 
     private static string Money(long cents) =>
         (cents / 100).ToString(CultureInfo.InvariantCulture) + "." + (cents % 100).ToString("00", CultureInfo.InvariantCulture);
 }
+
+/// <summary>One generated "Sales Records" row, typed (totals are units times the unit amounts).</summary>
+internal readonly record struct SalesRecord(
+    string Region, string Country, string Item, string Channel, string Priority, DateOnly OrderDate, long OrderId, DateOnly ShipDate, int Units, long PriceCents, long CostCents);
