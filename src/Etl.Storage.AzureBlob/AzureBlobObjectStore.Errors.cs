@@ -28,6 +28,7 @@ public sealed partial class AzureBlobObjectStore
     {
         OperationCanceledException => !cancellationToken.IsCancellationRequested,
         RequestFailedException or AggregateException or HttpRequestException or IOException or TimeoutException or AuthenticationFailedException => true,
+        InvalidDataException => true, // a transactional checksum that did not match
         _ => false,
     };
 
@@ -74,7 +75,9 @@ public sealed partial class AzureBlobObjectStore
             return new PreconditionFailedException($"{where}: the write condition failed ({operation}): another writer created or changed it first.", key, ex);
         }
 
-        if (code == BlobErrorCode.Md5Mismatch.ToString() || code == "Crc64Mismatch")
+        // Azure answers a checksum mismatch with Md5Mismatch or Crc64Mismatch; Azurite with 400 InvalidOperation "Provided contentMD5 doesn't match."
+        if (code == BlobErrorCode.Md5Mismatch.ToString() || code == "Crc64Mismatch"
+            || (ex.Status == 400 && code == BlobErrorCode.InvalidOperation.ToString() && ex.Message.Contains("MD5", StringComparison.OrdinalIgnoreCase)))
         {
             return new StorageException(
                 $"{where}: {operation} failed: the service rejected the bytes because they did not match their {TransferChecksum} checksum (corrupted in transit); nothing was stored. Try again.",

@@ -196,8 +196,9 @@ public sealed partial class AzureBlobObjectStore : IObjectStore
         {
             Conditions = Conditions(condition),
 
-            // Never partitioned into blocks by the SDK: a single request keeps the write atomic under its condition.
-            TransferOptions = new StorageTransferOptions { InitialTransferSize = Math.Max(1, content.Length), MaximumConcurrency = 1 },
+            // Never partitioned into blocks by the SDK (it compares the checksum-encoded length, which is larger than the
+            // content, with this threshold): a single Put Blob keeps the write atomic under its condition.
+            TransferOptions = new StorageTransferOptions { InitialTransferSize = blob.BlockBlobMaxUploadBlobLongBytes, MaximumConcurrency = 1 },
         };
         var response = await RunAsync(
             "write",
