@@ -42,7 +42,7 @@ public sealed partial class AzureBlobObjectStore : IObjectStore
         if (_connection.Checksum == StorageChecksumAlgorithm.MD5 && options.ReadChunkBytes > 4 << 20)
         {
             throw new StorageException(
-                $"Blob read chunk size {options.ReadChunkBytes:N0} bytes is above 4 MiB, the most the service returns an MD5 for; lower ReadChunkBytes or use TransferChecksum StorageCrc64.");
+                $"Blob read chunk size {options.ReadChunkBytes:N0} bytes is above 4 MiB, the most the service returns an MD5 for; lower ReadChunkBytes or use TransferChecksum Crc64.");
         }
     }
 
@@ -55,8 +55,13 @@ public sealed partial class AzureBlobObjectStore : IObjectStore
     /// <summary>How requests are authorized: "sas", "shared key" or "entra id".</summary>
     public string AuthKind => _connection.AuthKind;
 
-    /// <summary>The transactional checksum on every transfer (Auto resolved): StorageCrc64, MD5 or None.</summary>
-    public StorageChecksumAlgorithm TransferChecksum => _connection.Checksum;
+    /// <summary>The transactional checksum on every transfer, <see cref="BlobTransferChecksum.Auto"/> resolved: Crc64, Md5 or None.</summary>
+    public BlobTransferChecksum TransferChecksum => _connection.Checksum switch
+    {
+        StorageChecksumAlgorithm.StorageCrc64 => BlobTransferChecksum.Crc64,
+        StorageChecksumAlgorithm.MD5 => BlobTransferChecksum.Md5,
+        _ => BlobTransferChecksum.None,
+    };
 
     internal AzureBlobStorageOptions Options { get; }
 

@@ -1,5 +1,4 @@
 using Azure.Core;
-using Azure.Storage;
 using Azure.Storage.Blobs;
 
 namespace Etl.Storage.AzureBlob;
@@ -39,11 +38,11 @@ public sealed class AzureBlobStorageOptions
 
     /// <summary>
     /// Transactional checksum on every upload request (checked by the service before it stores the bytes) and on every
-    /// download response (checked by the SDK before the bytes reach the reader). <see cref="StorageChecksumAlgorithm.Auto"/>
+    /// download response (checked by the SDK before the bytes reach the reader). <see cref="BlobTransferChecksum.Auto"/>
     /// (default) means CRC64 against Azure and MD5 against Azurite, which does not implement the CRC64 structured-message
-    /// encoding the SDK uses. <see cref="StorageChecksumAlgorithm.None"/> turns the checks off.
+    /// encoding the SDK uses. <see cref="BlobTransferChecksum.None"/> turns the checks off.
     /// </summary>
-    public StorageChecksumAlgorithm TransferChecksum { get; set; } = StorageChecksumAlgorithm.Auto;
+    public BlobTransferChecksum TransferChecksum { get; set; } = BlobTransferChecksum.Auto;
 
     /// <summary>Size of one staged block, and the threshold for staging blocks instead of one Put Blob (default 8 MiB).</summary>
     public int BlockSizeBytes { get; set; } = 8 << 20;

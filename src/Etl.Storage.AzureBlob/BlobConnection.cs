@@ -58,8 +58,10 @@ internal sealed class BlobConnection
         var checksum = options.TransferChecksum switch
         {
             // Azurite stores the SDK's CRC64 structured-message framing as data and then fails the request, so it gets MD5.
-            StorageChecksumAlgorithm.Auto => emulator ? StorageChecksumAlgorithm.MD5 : StorageChecksumAlgorithm.StorageCrc64,
-            var explicitChoice => explicitChoice,
+            BlobTransferChecksum.Auto => emulator ? StorageChecksumAlgorithm.MD5 : StorageChecksumAlgorithm.StorageCrc64,
+            BlobTransferChecksum.Crc64 => StorageChecksumAlgorithm.StorageCrc64,
+            BlobTransferChecksum.Md5 => StorageChecksumAlgorithm.MD5,
+            _ => StorageChecksumAlgorithm.None,
         };
         var clientOptions = ClientOptions(options, checksum);
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Azure.Storage;
 using Etl.Storage.Configuration;
 using Etl.Testing;
 
@@ -21,11 +20,11 @@ public sealed class AzureBlobChecksumTests
     {
         var azurite = new AzureBlobObjectStore(LakeLocation.Parse($"{TestServices.AzuriteBlobEndpoint}/lake"), new AzureBlobStorageOptions());
         var azure = new AzureBlobObjectStore(LakeLocation.Parse("https://acct.blob.core.windows.net/lake"), new AzureBlobStorageOptions { AccountKey = Key() });
-        var off = new AzureBlobObjectStore(LakeLocation.Parse("https://acct.blob.core.windows.net/lake"), new AzureBlobStorageOptions { AccountKey = Key(), TransferChecksum = StorageChecksumAlgorithm.None });
+        var off = new AzureBlobObjectStore(LakeLocation.Parse("https://acct.blob.core.windows.net/lake"), new AzureBlobStorageOptions { AccountKey = Key(), TransferChecksum = BlobTransferChecksum.None });
 
-        azurite.TransferChecksum.ShouldBe(StorageChecksumAlgorithm.MD5);
-        azure.TransferChecksum.ShouldBe(StorageChecksumAlgorithm.StorageCrc64);
-        off.TransferChecksum.ShouldBe(StorageChecksumAlgorithm.None);
+        azurite.TransferChecksum.ShouldBe(BlobTransferChecksum.Md5);
+        azure.TransferChecksum.ShouldBe(BlobTransferChecksum.Crc64);
+        off.TransferChecksum.ShouldBe(BlobTransferChecksum.None);
     }
 
     [Fact]
