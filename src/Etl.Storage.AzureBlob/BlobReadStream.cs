@@ -7,7 +7,7 @@ using Azure.Storage.Blobs.Specialized;
 namespace Etl.Storage.AzureBlob;
 
 /// <summary>
-/// A streaming read as ranged GETs of <see cref="AzureBlobStorageOptions.ReadChunkBytes"/>, each checked by the SDK
+/// A streaming read checked with MD5, as ranged GETs of <see cref="AzureBlobStorageOptions.ReadChunkBytes"/>, each checked by the SDK
 /// against its transactional checksum before its bytes are handed on, with up to
 /// <see cref="AzureBlobStorageOptions.ReadAheadChunks"/> further chunks fetched in parallel while the reader works. The
 /// first GET pins the blob's ETag and every later one carries <c>If-Match</c>, so a blob replaced mid-read fails the read
@@ -56,8 +56,53 @@ internal sealed class BlobReadStream : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Fetches the first chunk (so a missing blob fails here, as the contract says) and returns the stream.</summary>
+    /// <summary>
+    /// Opens a read: with MD5 (at most 4 MiB per checked response) as chunks fetched ahead; with CRC64 or no checksum as
+    /// one streaming GET, which the SDK checks segment by segment. The first request is made here, so a missing blob
+    /// fails here, as the contract says.
+    /// </summary>
     public static async Task<Stream> OpenAsync(AzureBlobObjectStore store, BlockBlobClient blob, string key, ByteRange range, CancellationToken cancellationToken)
+    {
+        return store.TransferChecksum == BlobTransferChecksum.Md5
+            ? await OpenChunkedAsync(store, blob, key, range, cancellationToken).ConfigureAwait(false)
+            : await OpenStreamingAsync(store, blob, key, range, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Stream> OpenStreamingAsync(AzureBlobObjectStore store, BlockBlobClient blob, string key, ByteRange range, CancellationToken cancellationToken)
+    {
+        if (range.Length == 0)
+        {
+            return Empty;
+        }
+
+        try
+        {
+            var options = new BlobDownloadOptions { Range = range is { Offset: 0, Length: null } ? default : new HttpRange(range.Offset, range.Length) };
+            var response = await blob.DownloadStreamingAsync(options, cancellationToken).ConfigureAwait(false);
+            return new BlobResponseStream(store, key, response.Value);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 416)
+        {
+            return await EmptyIfExistsAsync(store, key, ex, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (AzureBlobObjectStore.IsServiceFailure(ex, cancellationToken))
+        {
+            throw store.Fail(ex, "read", key);
+        }
+    }
+
+    private static async Task<Stream> EmptyIfExistsAsync(AzureBlobObjectStore store, string key, RequestFailedException ex, CancellationToken cancellationToken)
+    {
+        // A range at or past the end (every range of an empty blob): nothing to read, if the blob exists.
+        if (await store.GetInfoAsync(key, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new ObjectNotFoundException($"{store.Description}/{key}: not found (read).", key, ex);
+        }
+
+        return Empty;
+    }
+
+    private static async Task<Stream> OpenChunkedAsync(AzureBlobObjectStore store, BlockBlobClient blob, string key, ByteRange range, CancellationToken cancellationToken)
     {
         var chunkSize = store.Options.ReadChunkBytes;
         var firstLength = (int)Math.Min(chunkSize, range.Length ?? chunkSize);
@@ -74,13 +119,7 @@ internal sealed class BlobReadStream : Stream
         }
         catch (RequestFailedException ex) when (ex.Status == 416)
         {
-            // A range at or past the end (every range of an empty blob): nothing to read, if the blob exists.
-            if (await store.GetInfoAsync(key, cancellationToken).ConfigureAwait(false) is null)
-            {
-                throw new ObjectNotFoundException($"{store.Description}/{key}: not found (read).", key, ex);
-            }
-
-            return Empty;
+            return await EmptyIfExistsAsync(store, key, ex, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (AzureBlobObjectStore.IsServiceFailure(ex, cancellationToken))
         {
