@@ -71,7 +71,7 @@ start() {
   local az s3
   az=$(free_port); rm -rf "$state/azurite"; mkdir -p "$state/azurite"
   start_node_service azurite "$az" "$tools/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort "$az" \
-    --location "$state/azurite" --silent --skipApiVersionCheck --loose
+    --location "$state/azurite" --silent --loose
   echo "export ETL_TEST_AZURITE_BLOB='http://127.0.0.1:$az/devstoreaccount1'"
   s3=$(free_port); rm -rf "$state/s3rver"; mkdir -p "$state/s3rver"
   # s3rver encrypts ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 only has in its legacy provider:

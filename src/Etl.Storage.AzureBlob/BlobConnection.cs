@@ -1,11 +1,15 @@
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Identity;
+using Azure.Storage;
+using Azure.Storage.Blobs;
 using Etl.Storage.Configuration;
 
 namespace Etl.Storage.AzureBlob;
 
-/// <summary>Where a container lives and how requests to it are authorized, resolved once from the lake URI, options and environment.</summary>
+/// <summary>
+/// Where a container lives and how requests to it are authorized, resolved once from the lake URI, options and
+/// environment into an Azure.Storage.Blobs container client (its pipeline: the pinned service version, retries, transactional checksums).
+/// </summary>
 internal sealed class BlobConnection
 {
     /// <summary>Azurite's documented development account key (public; only valid against the emulator).</summary>
@@ -13,27 +17,20 @@ internal sealed class BlobConnection
 
     private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private BlobConnection(Uri endpoint, string container, string? sas, HttpPipeline pipeline, string auth)
+    private BlobConnection(BlobContainerClient container, string auth, StorageChecksumAlgorithm checksum)
     {
-        Endpoint = endpoint;
         Container = container;
-        Sas = sas;
-        Pipeline = pipeline;
         AuthKind = auth;
+        Checksum = checksum;
     }
 
-    /// <summary>Account endpoint without a trailing slash, e.g. <c>https://acct.blob.core.windows.net</c> or <c>http://127.0.0.1:10000/devstoreaccount1</c>.</summary>
-    public Uri Endpoint { get; }
-
-    public string Container { get; }
-
-    /// <summary>SAS query (without '?') appended to every request, or null.</summary>
-    public string? Sas { get; }
-
-    public HttpPipeline Pipeline { get; }
+    public BlobContainerClient Container { get; }
 
     /// <summary>"sas", "shared key" or "entra id", for messages.</summary>
     public string AuthKind { get; }
+
+    /// <summary>The transactional checksum in use (Auto resolved): StorageCrc64, MD5 or None.</summary>
+    public StorageChecksumAlgorithm Checksum { get; }
 
     public static BlobConnection Create(LakeLocation location, AzureBlobStorageOptions options)
     {
@@ -53,43 +50,49 @@ internal sealed class BlobConnection
                 $"Lake '{location.Description}': no storage account. Use https://<account>.blob.core.windows.net/<container>, or set AZURE_STORAGE_ACCOUNT or AZURE_STORAGE_CONNECTION_STRING.");
         }
 
-        endpoint = new Uri(endpoint.ToString().TrimEnd('/'));
+        var containerUri = new Uri(endpoint.ToString().TrimEnd('/') + "/" + Uri.EscapeDataString(location.Container));
         var sas = location.Query ?? settings.GetValueOrDefault("SharedAccessSignature")?.TrimStart('?');
         var key = options.AccountKey ?? settings.GetValueOrDefault("AccountKey") ?? Environment.GetEnvironmentVariable("AZURE_STORAGE_KEY")
             ?? (account == DevelopmentAccount ? DevelopmentKey : null);
+        var emulator = account == DevelopmentAccount || endpoint.IsLoopback;
+        var checksum = options.TransferChecksum switch
+        {
+            // Azurite stores the SDK's CRC64 structured-message framing as data and then fails the request, so it gets MD5.
+            BlobTransferChecksum.Auto => emulator ? StorageChecksumAlgorithm.MD5 : StorageChecksumAlgorithm.StorageCrc64,
+            BlobTransferChecksum.Crc64 => StorageChecksumAlgorithm.StorageCrc64,
+            BlobTransferChecksum.Md5 => StorageChecksumAlgorithm.MD5,
+            _ => StorageChecksumAlgorithm.None,
+        };
+        var clientOptions = ClientOptions(options, checksum);
 
-        var clientOptions = new BlobPipelineOptions(options);
-        HttpPipelinePolicy auth;
-        string kind;
         if (location.Query is not null || (key is null && sas is not null))
         {
-            auth = new NoAuthPolicy();
-            kind = "sas";
+            var withSas = new UriBuilder(containerUri) { Query = sas }.Uri;
+            return new BlobConnection(new BlobContainerClient(withSas, clientOptions), "sas", checksum);
         }
-        else if (key is not null)
+
+        if (key is not null)
         {
-            byte[] keyBytes;
             try
             {
-                keyBytes = Convert.FromBase64String(key);
+                _ = Convert.FromBase64String(key);
             }
             catch (FormatException)
             {
                 throw new StorageException($"Lake '{location.Description}': the account key is not valid base64. Copy it again from the portal (Access keys).");
             }
 
-            auth = new SharedKeyPolicy(account, keyBytes);
-            sas = null;
-            kind = "shared key";
-        }
-        else
-        {
-            auth = new BearerTokenAuthenticationPolicy(options.Credential ?? new DefaultAzureCredential(), "https://storage.azure.com/.default");
-            kind = "entra id";
+            return new BlobConnection(new BlobContainerClient(containerUri, new StorageSharedKeyCredential(account, key), clientOptions), "shared key", checksum);
         }
 
-        var pipeline = HttpPipelineBuilder.Build(clientOptions, [new VersionPolicy()], [auth], new ResponseClassifier());
-        return new BlobConnection(endpoint, location.Container, sas, pipeline, kind);
+        if (containerUri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new StorageException(
+                $"Lake '{location.Description}': Entra ID authorization needs an https endpoint. Use https, or give an account key or SAS (AZURE_STORAGE_CONNECTION_STRING).");
+        }
+
+        var credential = options.Credential ?? new DefaultAzureCredential();
+        return new BlobConnection(new BlobContainerClient(containerUri, credential, clientOptions), "entra id", checksum);
     }
 
     internal static Dictionary<string, string> ParseConnectionString(string? text)
@@ -120,30 +123,24 @@ internal sealed class BlobConnection
         return result;
     }
 
-    private sealed class BlobPipelineOptions : ClientOptions
+    private static BlobClientOptions ClientOptions(AzureBlobStorageOptions options, StorageChecksumAlgorithm checksum)
     {
-        public BlobPipelineOptions(AzureBlobStorageOptions options)
+        var result = new BlobClientOptions(options.ServiceVersion);
+        result.Retry.Mode = RetryMode.Exponential;
+        result.Retry.MaxRetries = options.MaxRetries;
+        result.Retry.Delay = options.RetryDelay;
+        result.Retry.MaxDelay = options.MaxRetryDelay;
+        result.Retry.NetworkTimeout = options.NetworkTimeout;
+        result.Diagnostics.IsLoggingContentEnabled = false;
+        result.Diagnostics.ApplicationId = "etl";
+        result.TransferValidation.Upload.ChecksumAlgorithm = checksum;
+        result.TransferValidation.Download.ChecksumAlgorithm = checksum;
+        result.TransferValidation.Download.AutoValidateChecksum = true;
+        if (options.Transport is not null)
         {
-            Retry.Mode = RetryMode.Exponential;
-            Retry.MaxRetries = options.MaxRetries;
-            Retry.Delay = TimeSpan.FromMilliseconds(200);
-            Retry.MaxDelay = TimeSpan.FromSeconds(30);
-            Retry.NetworkTimeout = options.NetworkTimeout;
-            Diagnostics.IsLoggingContentEnabled = false;
-            Diagnostics.ApplicationId = "etl";
-            if (options.Transport is not null)
-            {
-                Transport = options.Transport;
-            }
+            result.Transport = options.Transport;
         }
-    }
 
-    private sealed class VersionPolicy : HttpPipelineSynchronousPolicy
-    {
-        public override void OnSendingRequest(HttpMessage message) => message.Request.Headers.SetValue("x-ms-version", "2021-12-02");
-    }
-
-    private sealed class NoAuthPolicy : HttpPipelineSynchronousPolicy
-    {
+        return result;
     }
 }

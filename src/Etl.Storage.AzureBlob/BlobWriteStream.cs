@@ -1,18 +1,23 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 
 namespace Etl.Storage.AzureBlob;
 
 /// <summary>
-/// A streaming write of unknown length: bytes fill one pooled block buffer; full blocks are staged with Put Block in
-/// the background (at most <see cref="AzureBlobStorageOptions.MaxConcurrentBlocks"/> in flight). Commit writes a small
-/// object with one Put Blob, or stages the last block and commits the list with Put Block List and the write
-/// condition. Staged blocks are invisible until then, and uncommitted blocks are discarded by the service.
+/// A streaming write of unknown length: bytes fill one pooled block buffer; full blocks are staged with the SDK's
+/// StageBlock (Put Block, with the transactional checksum) in the background, at most
+/// <see cref="AzureBlobStorageOptions.MaxConcurrentBlocks"/> in flight. Commit writes a small object with one Put Blob,
+/// or stages the last block and commits the list with CommitBlockList (Put Block List) and the write condition. Staged
+/// blocks are invisible until then, and uncommitted blocks are discarded by the service. (The SDK's own OpenWrite
+/// stream is not used: it commits when disposed, where the contract says disposing without commit abandons.)
 /// </summary>
 internal sealed class BlobWriteStream : ObjectWriteStream
 {
     private readonly AzureBlobObjectStore _store;
+    private readonly BlockBlobClient _blob;
     private readonly string _key;
     private readonly WriteCondition _condition;
     private readonly int _blockSize;
@@ -26,9 +31,10 @@ internal sealed class BlobWriteStream : ObjectWriteStream
     private bool _committed;
     private bool _disposed;
 
-    public BlobWriteStream(AzureBlobObjectStore store, string key, WriteCondition condition)
+    public BlobWriteStream(AzureBlobObjectStore store, BlockBlobClient blob, string key, WriteCondition condition)
     {
         _store = store;
+        _blob = blob;
         _key = key;
         _condition = condition;
         _blockSize = store.Options.BlockSizeBytes;
@@ -72,7 +78,7 @@ internal sealed class BlobWriteStream : ObjectWriteStream
         string etag;
         if (_blockIds.Count == 0)
         {
-            etag = await _store.PutBlobAsync(_key, _buffer.AsMemory(0, _filled), _condition, cancellationToken).ConfigureAwait(false);
+            etag = await _store.PutBlobAsync(_blob, _key, _buffer.AsMemory(0, _filled), _condition, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -82,7 +88,10 @@ internal sealed class BlobWriteStream : ObjectWriteStream
             }
 
             await Task.WhenAll(_blocks).ConfigureAwait(false);
-            etag = await _store.PutBlockListAsync(_key, _blockIds, _condition, cancellationToken).ConfigureAwait(false);
+            var options = new CommitBlockListOptions { Conditions = AzureBlobObjectStore.Conditions(_condition) };
+            var response = await _store.RunAsync("commit the blocks of", _key, ct => _blob.CommitBlockListAsync(_blockIds, options, ct), cancellationToken, _condition)
+                .ConfigureAwait(false);
+            etag = AzureBlobObjectStore.ETagText(response.Value.ETag);
         }
 
         _committed = true;
@@ -149,7 +158,15 @@ internal sealed class BlobWriteStream : ObjectWriteStream
     {
         try
         {
-            await _store.PutBlockAsync(_key, id, buffer.AsMemory(0, length), _abort.Token).ConfigureAwait(false);
+            await _store.RunAsync(
+                "stage a block of",
+                _key,
+                async ct =>
+                {
+                    using var content = new MemoryStream(buffer, 0, length, writable: false);
+                    return await _blob.StageBlockAsync(id, content, new BlockBlobStageBlockOptions(), ct).ConfigureAwait(false);
+                },
+                _abort.Token).ConfigureAwait(false);
         }
         finally
         {

@@ -188,7 +188,7 @@ public sealed class AzureBlobAuthAndFaultTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture), "--location", location, "--skipApiVersionCheck", "--silent" })
+        foreach (var arg in new[] { "--blobHost", "127.0.0.1", "--blobPort", port.ToString(CultureInfo.InvariantCulture), "--location", location, "--silent" })
         {
             psi.ArgumentList.Add(arg);
         }

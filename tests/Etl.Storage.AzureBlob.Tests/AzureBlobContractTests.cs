@@ -2,7 +2,7 @@ using Etl.Testing.Storage;
 
 namespace Etl.Storage.AzureBlob.Tests;
 
-/// <summary>The shared storage contract against the Blob REST adapter and a real Azurite (Shared Key authorization).</summary>
+/// <summary>The shared storage contract against the Blob adapter (Azure.Storage.Blobs) and a real Azurite (Shared Key authorization, MD5 checksums).</summary>
 [Collection(nameof(AloneCollection))]
 public sealed class AzureBlobContractTests : ObjectStoreContractTests
 {
