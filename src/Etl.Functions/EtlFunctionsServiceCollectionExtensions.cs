@@ -1,8 +1,10 @@
 using Etl.Core.Definition;
 using Etl.Core.Pipeline;
 using Etl.Core.Runs;
+using Etl.Core.Sources;
 using Etl.Orchestration;
 using Etl.Orchestration.Warehouse;
+using Etl.Sources.Postgres;
 using Etl.Storage;
 using Etl.Storage.Configuration;
 using Etl.Warehouse;
@@ -15,7 +17,7 @@ namespace Etl.Functions;
 internal static class EtlFunctionsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the pipeline (the definition, its lake with every storage adapter, the activities, the optional
+    /// Registers the pipeline (the definition, its lake with every storage adapter, the source steps, the activities, the optional
     /// warehouse load), the functions and the worker's serializer. The definition is loaded here, so a missing or
     /// broken one fails the host at start with the reason, not every function later.
     /// </summary>
@@ -44,7 +46,9 @@ internal static class EtlFunctionsServiceCollectionExtensions
         services.AddSingleton(settings);
         services.AddSingleton(definition);
         services.AddSingleton(sp => sp.GetRequiredService<IObjectStoreFactory>().Create(settings.Lake ?? definition.Lake));
-        services.AddSingleton<IPipelineActivities>(sp => new PipelineActivities(definition, sp.GetRequiredService<IObjectStore>()));
+        // Every kind of source runs in the FetchSources activity: URL files (Etl.Core) and PostgreSQL extracts (Etl.Sources.Postgres).
+        services.AddSingleton<IReadOnlyList<ISourceStep>>([new UrlSourceStep(), new PostgresSourceStep()]);
+        services.AddSingleton<IPipelineActivities>(sp => new PipelineActivities(definition, sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<IReadOnlyList<ISourceStep>>()));
         if (warehouse is not null)
         {
             services.AddSingleton<IWarehouseLoadActivity>(sp => new WarehouseLoadActivity(warehouse, sp.GetRequiredService<IObjectStore>()));

@@ -28,6 +28,11 @@ public sealed class PipelineFunctions(PipelineActivityDispatcher activities)
         return PipelineOrchestrator.RunBatchAsync(new DurableOrchestrationContext(context), Input<FileBatchInput>(context));
     }
 
+    /// <summary>FetchSources activity: the declared sources (URL files, PostgreSQL extracts), before Discover.</summary>
+    [Function(ActivityNames.FetchSources)]
+    public Task<FetchSourcesResult> FetchSources([ActivityTrigger] FetchSourcesRequest request, CancellationToken cancellationToken) =>
+        activities.FetchSourcesAsync(request, cancellationToken);
+
     /// <summary>Discover activity.</summary>
     [Function(ActivityNames.Discover)]
     public Task<DiscoverResult> Discover([ActivityTrigger] DiscoverRequest request, CancellationToken cancellationToken) =>

@@ -30,7 +30,8 @@ internal sealed class RunStarter(PipelineDefinition definition, FunctionAppSetti
             BatchSize: settings.BatchSize,
             MaxParallelFiles: settings.MaxParallelFiles ?? definition.MaxParallelFiles,
             Trigger: trigger,
-            LoadWarehouse: settings.LoadWarehouse);
+            LoadWarehouse: settings.LoadWarehouse,
+            FetchSources: definition.HasSources);
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(ActivityNames.RunPipeline, input, Singleton(id), cancellationToken).ConfigureAwait(false);

@@ -9,6 +9,9 @@ public static class ActivityNames
     /// <summary>The batch sub-orchestrator.</summary>
     public const string ProcessFileBatch = "ProcessFileBatch";
 
+    /// <summary>FetchSources activity: lands the declared sources (URL files, PostgreSQL extracts), before Discover.</summary>
+    public const string FetchSources = "FetchSources";
+
     /// <summary>Discover activity.</summary>
     public const string Discover = "Discover";
 

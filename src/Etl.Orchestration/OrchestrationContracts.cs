@@ -11,6 +11,10 @@ namespace Etl.Orchestration;
 /// <param name="Retry">Retry policy for transient activity failures; <see langword="null"/> for <see cref="ActivityRetryPolicy.Default"/>.</param>
 /// <param name="LoadWarehouse">Load the succeeded files into the warehouse after the commit.</param>
 /// <param name="Trigger">What started the run (schedule, sensor, event, http, cli), for the record.</param>
+/// <param name="FetchSources">
+/// The definition declares sources: the run starts with the FetchSources activity (hosts set it from
+/// <c>PipelineDefinition.HasSources</c>).
+/// </param>
 public sealed record PipelineRunInput(
     string Pipeline,
     bool RetryFailed = false,
@@ -19,7 +23,8 @@ public sealed record PipelineRunInput(
     int MaxParallelFiles = 4,
     ActivityRetryPolicy? Retry = null,
     bool LoadWarehouse = false,
-    string? Trigger = null);
+    string? Trigger = null,
+    bool FetchSources = false);
 
 /// <summary>Input of the batch sub-orchestration: one ProcessFile activity per file, at most <paramref name="MaxParallelFiles"/> at once.</summary>
 public sealed record FileBatchInput(
@@ -35,7 +40,7 @@ public sealed record FileBatchInput(
 public sealed record FileBatchResult(int BatchIndex, IReadOnlyList<FileResult> Results);
 
 /// <summary>The custom status the orchestrator publishes: progress of the run.</summary>
-/// <param name="Stage">discovering, processing, committing, loading-warehouse, done.</param>
+/// <param name="Stage">fetching-sources, discovering, processing, committing, loading-warehouse, done.</param>
 /// <param name="FilesTotal">Files to process in this run.</param>
 /// <param name="FilesDone">Files finished (any outcome).</param>
 /// <param name="FilesFailed">Files quarantined or failed.</param>
@@ -53,7 +58,10 @@ public sealed record RunProgressStatus(
     int BatchesDone,
     int BatchesTotal);
 
-/// <summary>Output of the pipeline orchestrator: the run's counts (the per-file detail is in the run summary and the instance history).</summary>
+/// <summary>
+/// Output of the pipeline orchestrator: the run's counts (the per-file detail is in the run summary and the instance
+/// history), and what the FetchSources activity did (null when the definition declares no sources).
+/// </summary>
 public sealed record PipelineRunOutput(
     string Pipeline,
     string RunId,
@@ -70,4 +78,5 @@ public sealed record PipelineRunOutput(
     long RowsRejected,
     long RowsFiltered,
     WarehouseLoadResult? Warehouse = null,
-    string? WarehouseError = null);
+    string? WarehouseError = null,
+    FetchSourcesResult? Sources = null);

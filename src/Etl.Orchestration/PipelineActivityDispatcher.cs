@@ -11,6 +11,10 @@ namespace Etl.Orchestration;
 /// </summary>
 public sealed class PipelineActivityDispatcher(IPipelineActivities activities, IWarehouseLoadActivity? warehouse = null)
 {
+    /// <summary>FetchSources activity. A source that failed transiently fails it transiently, so that the host retries it.</summary>
+    public Task<FetchSourcesResult> FetchSourcesAsync(FetchSourcesRequest request, CancellationToken cancellationToken = default) =>
+        GuardAsync(() => activities.FetchSourcesAsync(request, cancellationToken), cancellationToken);
+
     /// <summary>Discover activity.</summary>
     public Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default) =>
         GuardAsync(() => activities.DiscoverAsync(request, cancellationToken), cancellationToken);
@@ -48,11 +52,12 @@ public sealed class PipelineActivityDispatcher(IPipelineActivities activities, I
         var options = OrchestrationJson.Options;
         return name switch
         {
+            ActivityNames.FetchSources => await FetchSourcesAsync(Read<FetchSourcesRequest>(inputJson, options, name), cancellationToken).ConfigureAwait(false),
             ActivityNames.Discover => await DiscoverAsync(Read<DiscoverRequest>(inputJson, options, name), cancellationToken).ConfigureAwait(false),
             ActivityNames.ProcessFile => await ProcessFileAsync(Read<ProcessFileRequest>(inputJson, options, name), cancellationToken).ConfigureAwait(false),
             ActivityNames.Commit => await CommitAsync(Read<CommitRequest>(inputJson, options, name), cancellationToken).ConfigureAwait(false),
             ActivityNames.LoadWarehouse => await LoadWarehouseAsync(Read<WarehouseLoadRequest>(inputJson, options, name), cancellationToken).ConfigureAwait(false),
-            _ => throw new EtlException($"No activity named '{name}'. Known activities: {ActivityNames.Discover}, {ActivityNames.ProcessFile}, {ActivityNames.Commit}, {ActivityNames.LoadWarehouse}."),
+            _ => throw new EtlException($"No activity named '{name}'. Known activities: {ActivityNames.FetchSources}, {ActivityNames.Discover}, {ActivityNames.ProcessFile}, {ActivityNames.Commit}, {ActivityNames.LoadWarehouse}."),
         };
     }
 

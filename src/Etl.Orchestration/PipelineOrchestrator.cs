@@ -3,7 +3,8 @@ using Etl.Core.Runs;
 namespace Etl.Orchestration;
 
 /// <summary>
-/// The pipeline orchestration, written once against <see cref="IOrchestrationContext"/>: Discover, then the files in
+/// The pipeline orchestration, written once against <see cref="IOrchestrationContext"/>: FetchSources (when the
+/// definition declares sources), Discover, then the files in
 /// batches, each batch a sub-orchestration that fans out one ProcessFile activity per file with bounded parallelism,
 /// then Commit and the optional warehouse load. Deterministic: it only calls the context.
 /// One file's failure never fails the run: it becomes that file's <see cref="FileStatus.Failed"/> result.
@@ -20,11 +21,28 @@ public static class PipelineOrchestrator
         var batchSize = Math.Max(1, input.BatchSize);
         var parallel = Math.Max(1, input.MaxParallelFiles);
 
-        context.SetCustomStatus(new RunProgressStatus("discovering", 0, 0, 0, 0, 0, 0, 0));
-
         // The run id names the manifest segments, which must sort by time: derived from the replay-safe start time,
         // not taken from the instance id (a fixed singleton id on Azure, a random one locally).
         var runId = RunIds.Create(startedAt, context.InstanceId);
+
+        // Sources first, so what they land is discovered by this run. Their result is recorded in the history like any
+        // activity's; a failure that outlasted the retries is recorded too, and the run processes what is landed.
+        FetchSourcesResult? sources = null;
+        if (input.FetchSources)
+        {
+            context.SetCustomStatus(new RunProgressStatus("fetching-sources", 0, 0, 0, 0, 0, 0, 0));
+            try
+            {
+                sources = await context.CallActivityAsync<FetchSourcesResult>(
+                    ActivityNames.FetchSources, new FetchSourcesRequest(input.Pipeline, runId), retry).ConfigureAwait(true);
+            }
+            catch (ActivityFailedException ex)
+            {
+                sources = new FetchSourcesResult([], [], ex.Reason);
+            }
+        }
+
+        context.SetCustomStatus(new RunProgressStatus("discovering", 0, 0, 0, 0, 0, 0, 0));
         var results = new List<FileResult>();
         var progress = new RunProgressStatus("processing", 0, 0, 0, 0, 0, 0, 0);
         DiscoverResult? first = null;
@@ -121,7 +139,8 @@ public static class PipelineOrchestrator
             results.Sum(r => r.RowsRejected),
             results.Sum(r => r.RowsFiltered.Values.Sum()),
             warehouse,
-            warehouseError);
+            warehouseError,
+            sources);
     }
 
     /// <summary>The batch sub-orchestrator (<see cref="ActivityNames.ProcessFileBatch"/>): at most <see cref="FileBatchInput.MaxParallelFiles"/> activities in flight.</summary>

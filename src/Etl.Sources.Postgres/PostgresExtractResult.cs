@@ -25,6 +25,7 @@ public enum PostgresExtractOutcome
 /// <param name="Skipped">Rows re-read in the overlap window and skipped because that version was extracted before.</param>
 /// <param name="Watermark">The watermark the extract reached (or stands at), for display.</param>
 /// <param name="Note">A short explanation, for display.</param>
+/// <param name="IsTransient">For a failed extract: whether a retry may succeed (no connection, a serialization failure).</param>
 public sealed record PostgresExtractResult(
     string Dataset,
     string Table,
@@ -33,7 +34,8 @@ public sealed record PostgresExtractResult(
     long Rows,
     long Skipped,
     string? Watermark,
-    string? Note);
+    string? Note,
+    bool IsTransient = false);
 
 /// <summary>What advancing the watermarks after a commit did for one dataset.</summary>
 /// <param name="Dataset">The dataset.</param>

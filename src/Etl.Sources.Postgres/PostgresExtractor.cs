@@ -6,8 +6,9 @@ namespace Etl.Sources.Postgres;
 
 /// <summary>
 /// Extracts every dataset whose <c>source:</c> is a PostgreSQL table into landing/, before discovery, and moves each
-/// table's committed watermark after the run's commit. Run it while holding the lake (as <c>etl run</c> does): two
-/// extractors of one lake at once would extract the same rows twice.
+/// table's committed watermark over what the manifest records. Run it while holding the lake (the FetchSources activity
+/// of <c>etl run</c> and <c>etl serve</c> does, through <see cref="PostgresSourceStep"/>): two extractors of one lake at
+/// once would extract the same rows twice.
 /// </summary>
 /// <remarks>
 /// A table is extracted from the last extract landed (recorded or not), so a landed extract that a stopped run left
@@ -51,7 +52,7 @@ public sealed class PostgresExtractor
             }
             catch (EtlException ex) when (ex is not StorageException)
             {
-                results.Add(new PostgresExtractResult(ds.Name, $"{source.Schema}.{source.Table}", PostgresExtractOutcome.Failed, null, 0, 0, null, ex.Message));
+                results.Add(new PostgresExtractResult(ds.Name, $"{source.Schema}.{source.Table}", PostgresExtractOutcome.Failed, null, 0, 0, null, ex.Message, ex.IsTransient));
             }
         }
 
@@ -59,8 +60,9 @@ public sealed class PostgresExtractor
     }
 
     /// <summary>
-    /// After a commit: moves each table's committed watermark over the extracts the manifest now records. Also done at
-    /// the start of every extract, so a run that stops before this loses nothing.
+    /// Moves each table's committed watermark over the extracts the manifest now records (after a commit, or at the start
+    /// of the next run: <see cref="PostgresSourceStep"/> does it there). Also done at the start of every extract, so a
+    /// run that stops before this loses nothing.
     /// </summary>
     public async Task<IReadOnlyList<PostgresAdvanceResult>> AdvanceAsync(CancellationToken cancellationToken = default)
     {

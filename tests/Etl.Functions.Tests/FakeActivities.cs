@@ -35,6 +35,9 @@ internal sealed class FakeActivities : IPipelineActivities
     public static FileResult Succeeded(FileWorkItem file, long rows = 10) =>
         new(file, FileStatus.Succeeded, rows, rows, 0, new Dictionary<string, long>(), [$"processed/sales/part-{file.SourceId}.parquet"], 1000, 1);
 
+    public Task<FetchSourcesResult> FetchSourcesAsync(FetchSourcesRequest request, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new FetchSourcesResult([], []));
+
     public Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _discoverCalls);

@@ -66,6 +66,7 @@ internal sealed class FunctionsEngine : IAsyncDisposable
                 registry.AddOrchestratorFunc<PipelineRunInput, PipelineRunOutput>(ActivityNames.RunPipeline, (context, _) => PipelineFunctions.RunPipeline(context));
                 registry.AddOrchestratorFunc<FileBatchInput, FileBatchResult>(
                     ActivityNames.ProcessFileBatch, batch ?? ((context, _) => PipelineFunctions.ProcessFileBatch(context)));
+                registry.AddActivityFunc<FetchSourcesRequest, FetchSourcesResult>(ActivityNames.FetchSources, (_, request) => functions.FetchSources(request, CancellationToken.None));
                 registry.AddActivityFunc<DiscoverRequest, DiscoverResult>(ActivityNames.Discover, (_, request) => functions.Discover(request, CancellationToken.None));
                 registry.AddActivityFunc<ProcessFileRequest, FileResult>(ActivityNames.ProcessFile, (_, request) => functions.ProcessFile(request, CancellationToken.None));
                 registry.AddActivityFunc<CommitRequest, RunSummary>(ActivityNames.Commit, (_, request) => functions.Commit(request, CancellationToken.None));

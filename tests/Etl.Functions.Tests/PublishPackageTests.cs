@@ -35,7 +35,7 @@ public sealed class PublishPackageTests : IDisposable
 
         File.ReadAllBytes(Path.Combine(app, "host.json")).ShouldBe(File.ReadAllBytes(RepoPaths.Get("host.json")), "the top-level host.json, not a drifting copy");
         var functions = JsonNode.Parse(File.ReadAllText(Path.Combine(app, "functions.metadata")))!.AsArray().Select(f => f!["name"]!.GetValue<string>());
-        functions.ShouldBe(["RunPipeline", "ProcessFileBatch", "Discover", "ProcessFile", "Commit", "LoadWarehouse", "ScheduledRun", "BlobLanded", "S3EventQueued", "HttpStart"], ignoreOrder: true);
+        functions.ShouldBe(["RunPipeline", "ProcessFileBatch", "FetchSources", "Discover", "ProcessFile", "Commit", "LoadWarehouse", "ScheduledRun", "BlobLanded", "S3EventQueued", "HttpStart"], ignoreOrder: true);
         var extensions = JsonNode.Parse(File.ReadAllText(Path.Combine(app, "extensions.json")))!["extensions"]!.AsArray();
         foreach (var extension in extensions)
         {

@@ -25,6 +25,14 @@ internal sealed class FakePipelineActivities : IPipelineActivities
 
     public int DiscoverCalls;
 
+    public int FetchSourcesCalls;
+
+    /// <summary>The activities called, in order (ProcessFile by its key).</summary>
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>What FetchSources does and returns (its attempt number, 1-based); by default it lands nothing and reports no source.</summary>
+    public Func<FetchSourcesRequest, int, Task<FetchSourcesResult>> Fetch { get; set; } = (_, _) => Task.FromResult(new FetchSourcesResult([], []));
+
     public int CommitCalls;
 
     /// <summary>Decides a file's result; by default it succeeds.</summary>
@@ -38,9 +46,17 @@ internal sealed class FakePipelineActivities : IPipelineActivities
         }
     }
 
+    public Task<FetchSourcesResult> FetchSourcesAsync(FetchSourcesRequest request, CancellationToken cancellationToken = default)
+    {
+        var attempt = Interlocked.Increment(ref FetchSourcesCalls);
+        Calls.Enqueue("FetchSources");
+        return Fetch(request, attempt);
+    }
+
     public Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref DiscoverCalls);
+        Calls.Enqueue("Discover");
         lock (_gate)
         {
             var files = _landed.Where(f => request.ReprocessAll || !_committed.ContainsKey(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal).ToList();
@@ -51,12 +67,14 @@ internal sealed class FakePipelineActivities : IPipelineActivities
     public async Task<FileResult> ProcessFileAsync(ProcessFileRequest request, CancellationToken cancellationToken = default)
     {
         var attempt = ProcessCalls.AddOrUpdate(request.File.Key, 1, (_, n) => n + 1);
+        Calls.Enqueue("ProcessFile");
         return await Process(request.File, attempt, cancellationToken);
     }
 
     public Task<RunSummary> CommitAsync(CommitRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref CommitCalls);
+        Calls.Enqueue("Commit");
         foreach (var r in request.Results.Where(r => r.Status == FileStatus.Succeeded))
         {
             _committed[r.File.Key] = 0;

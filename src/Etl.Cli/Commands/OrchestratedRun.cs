@@ -14,15 +14,12 @@ namespace Etl.Cli.Commands;
 /// mid-way is resumed by the next <c>etl run</c> (or <c>etl serve</c>) without redoing the files whose results it
 /// recorded.
 /// </summary>
-internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store, IWarehouseLoadActivity? warehouse = null, Microsoft.Extensions.Logging.ILogger? logger = null, OrchestratedRun.Hooks? hooks = null)
+/// <remarks>
+/// The declared sources (URL files, PostgreSQL extracts) are the orchestration's first activity, FetchSources, so they
+/// run only while this process holds the lake and through its fenced store, as in <c>etl serve</c>.
+/// </remarks>
+internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStore store, IWarehouseLoadActivity? warehouse = null, Microsoft.Extensions.Logging.ILogger? logger = null)
 {
-    /// <summary>
-    /// Steps run while this process holds the lake, through the fenced store: <see cref="BeforeRun"/> after the lease is
-    /// taken and before the orchestration starts (the PostgreSQL extracts, which must not run twice at once), and
-    /// <see cref="AfterRun"/> once it has completed (moving their watermarks over what was committed).
-    /// </summary>
-    internal sealed record Hooks(Func<IObjectStore, CancellationToken, Task>? BeforeRun, Func<IObjectStore, CancellationToken, Task>? AfterRun);
-
     /// <summary>How long to wait for the lake's host lease before saying another host is working on it.</summary>
     public static TimeSpan LeaseWait { get; set; } = TimeSpan.FromSeconds(40);
 
@@ -32,7 +29,7 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
         // Every change of the run goes through the fenced store: should this process lose the lake (its lease expired or
         // was deleted and another host took the lake), its next change is refused instead of landing beside the other's.
         var fenced = new FencedObjectStore(store);
-        var activities = new PipelineActivities(definition, fenced);
+        var activities = new PipelineActivities(definition, fenced, SourceSteps.All);
 
         // Discover once up front: a wrong transform or a missing reference table is reported before any run starts,
         // and the report can name the landed files that match no dataset.
@@ -55,12 +52,9 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
                 }
             }
 
-            if (hooks?.BeforeRun is { } beforeRun)
-            {
-                await beforeRun(fenced, cancellationToken).ConfigureAwait(false);
-            }
-
-            var input = new PipelineRunInput(definition.Name, options.RetryFailed, options.ReprocessAll, MaxParallelFiles: options.MaxParallelFiles ?? definition.MaxParallelFiles, Trigger: "cli", LoadWarehouse: warehouse is not null);
+            var input = new PipelineRunInput(
+                definition.Name, options.RetryFailed, options.ReprocessAll, MaxParallelFiles: options.MaxParallelFiles ?? definition.MaxParallelFiles, Trigger: "cli",
+                LoadWarehouse: warehouse is not null, FetchSources: SourceSteps.Declared(definition));
             var started = await runtime.StartPipelineAsync(input, cancellationToken).ConfigureAwait(false);
             var id = started.Instance.InstanceId;
             if (!started.Created)
@@ -83,11 +77,6 @@ internal sealed class OrchestratedRun(PipelineDefinition definition, IObjectStor
 
             var final = await completion.ConfigureAwait(false)
                 ?? throw new EtlException($"Run {id} disappeared from {store.Description}/{InstanceStore.Root} while it ran.");
-            if (hooks?.AfterRun is { } afterRun && runtime.LostReason is null)
-            {
-                await afterRun(fenced, cancellationToken).ConfigureAwait(false);
-            }
-
             await runtime.StopAsync(cancellationToken).ConfigureAwait(false);
             if (runtime.LostReason is { } lost)
             {

@@ -97,16 +97,16 @@ internal static class RunCommand
                     warehouse = step;
                 }
 
-                var sourcesOk = await SourceStep.FetchAsync(definition, store, stderr, cancellationToken).ConfigureAwait(false);
-
                 // Warnings and errors of the runtime (a lost lease above all) go to stderr, never to a null logger.
                 using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning));
-                var extracts = new PostgresSourceStep(definition, stderr);
-                var run = new OrchestratedRun(definition, store, warehouse, loggers.CreateLogger("etl.run"), extracts.Hooks);
+                var run = new OrchestratedRun(definition, store, warehouse, loggers.CreateLogger("etl.run"));
                 var interactive = !asJson && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
                 var outcome = interactive
                     ? await RunWithLiveProgressAsync(p => run.RunAsync(options, p, stderr, cancellationToken)).ConfigureAwait(false)
                     : await run.RunAsync(options, asJson ? null : new LineProgress(stderr), stderr, cancellationToken).ConfigureAwait(false);
+
+                // What the run's FetchSources activity did; a failed source makes the run exit 1, after processing what is landed.
+                var sourcesOk = await SourceSteps.WriteAsync(outcome.Output?.Sources, stderr).ConfigureAwait(false);
                 if (outcome.Summary is not { } summary)
                 {
                     var error = outcome.Instance.Output is { ValueKind: JsonValueKind.String } o ? o.GetString() : outcome.Instance.Output?.ToString();
@@ -146,7 +146,7 @@ internal static class RunCommand
                     return ExitCodes.FilesFailed;
                 }
 
-                return summary.FilesQuarantined + summary.FilesFailed > 0 || !sourcesOk || !extracts.Ok ? ExitCodes.FilesFailed : ExitCodes.Success;
+                return summary.FilesQuarantined + summary.FilesFailed > 0 || !sourcesOk ? ExitCodes.FilesFailed : ExitCodes.Success;
             }
             catch (PipelineDefinitionException ex)
             {
@@ -178,12 +178,13 @@ internal static class RunCommand
     }
 
     /// <summary>
-    /// A run that found nothing to process (and loaded nothing into the warehouse) is not kept as a run: a script or
+    /// A run that found nothing to process (and loaded nothing into the warehouse, and whose sources did not fail) is not kept as a run: a script or
     /// schedule that calls etl run often would otherwise bury the runs that did something in etl status.
     /// </summary>
     private static async Task ForgetIfNothingNewAsync(IObjectStore store, OrchestratedRun.Outcome outcome, CancellationToken cancellationToken)
     {
         if (outcome is { Summary.Files.Count: 0, Output: { FilesTotal: 0, WarehouseError: null } output }
+            && output.Sources is null or { Failed: false }
             && (output.Warehouse is null || output.Warehouse.FilesLoaded == 0)
             && outcome.Instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed)
         {

@@ -57,14 +57,14 @@ internal static class ServeCommand
                 ApiKey = result.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("ETL_API_KEY"),
                 Schedule = result.GetValue(schedule),
                 SensorInterval = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null,
-                Run = new PipelineRunInput(definition.Name, MaxParallelFiles: definition.MaxParallelFiles, Trigger: "serve", LoadWarehouse: warehouse is not null),
+                Run = new PipelineRunInput(definition.Name, MaxParallelFiles: definition.MaxParallelFiles, Trigger: "serve", LoadWarehouse: warehouse is not null, FetchSources: SourceSteps.Declared(definition)),
             };
             try
             {
                 // Every change the host makes is fenced: if it ever loses the lake to another host, it stops changing it.
                 var fenced = new FencedObjectStore(store);
                 var app = LocalDurableHost.BuildWebApplication(
-                    options, fenced, new PipelineActivities(definition, fenced), warehouse, configureLogging: logging => logging.AddSimpleConsole(o =>
+                    options, fenced, new PipelineActivities(definition, fenced, SourceSteps.All), warehouse, configureLogging: logging => logging.AddSimpleConsole(o =>
                     {
                         o.SingleLine = true;
                         o.TimestampFormat = "HH:mm:ss ";

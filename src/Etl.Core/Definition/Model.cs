@@ -29,6 +29,9 @@ public sealed class PipelineDefinition
     /// <summary>Files processed at once.</summary>
     public int MaxParallelFiles { get; init; } = 2;
 
+    /// <summary>Whether any dataset declares a <c>source:</c> (runs then start with the FetchSources activity).</summary>
+    public bool HasSources => Datasets.Any(d => d.Source is not null);
+
     /// <summary>Largest number of bytes one .gz or .zip file may expand to (all entries together); past it the file is quarantined.</summary>
     public long MaxUncompressedBytes { get; init; } = 20L * 1024 * 1024 * 1024;
 

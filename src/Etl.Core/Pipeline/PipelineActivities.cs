@@ -3,16 +3,22 @@ using System.Text;
 using System.Text.Json;
 using Etl.Core.Definition;
 using Etl.Core.Runs;
+using Etl.Core.Sources;
 using Etl.Storage;
 
 namespace Etl.Core.Pipeline;
 
 /// <summary>
-/// The pipeline's activities over one lake: Discover diffs landing/ against the manifest, ProcessFile runs
+/// The pipeline's activities over one lake: FetchSources lands the declared sources through the host's
+/// <see cref="ISourceStep"/>s, Discover diffs landing/ against the manifest, ProcessFile runs
 /// <see cref="FileProcessor"/>, Commit appends the run's manifest and metrics segments and its summary.
 /// </summary>
-public sealed class PipelineActivities(PipelineDefinition definition, IObjectStore store) : IPipelineActivities
+/// <param name="definition">The pipeline.</param>
+/// <param name="store">The lake (for a host holding the lake, its fenced store).</param>
+/// <param name="sources">The source steps this host runs; only <see cref="UrlSourceStep"/> when null.</param>
+public sealed class PipelineActivities(PipelineDefinition definition, IObjectStore store, IReadOnlyList<ISourceStep>? sources = null) : IPipelineActivities
 {
+    private readonly IReadOnlyList<ISourceStep> _sources = sources ?? [new UrlSourceStep()];
     private readonly TransformBinder _transforms = new(definition, store);
     private Manifest? _manifest;
     private FileProcessor? _processor;
@@ -43,6 +49,47 @@ public sealed class PipelineActivities(PipelineDefinition definition, IObjectSto
 
             return new LiveProgress(files, notOk, rows, _processor?.RowsInFlight ?? 0);
         }
+    }
+
+    /// <inheritdoc />
+    public async Task<FetchSourcesResult> FetchSourcesAsync(FetchSourcesRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var results = new List<SourceResult>();
+        var notices = new List<string>();
+        foreach (var ds in definition.Datasets)
+        {
+            if (ds.Source is { } source && !_sources.Any(s => s.Runs(source)))
+            {
+                var kind = source is UrlSourceDefinition ? "url" : "postgres";
+                var note = $"this host runs no '{kind}' sources (it runs: {string.Join(", ", _sources.Select(s => s.Kind))}); nothing was fetched. Run the pipeline with etl run, etl serve or the Functions app, which run every kind.";
+                results.Add(new SourceResult(ds.Name, kind, SourceOutcome.Failed, [], 0, 0, note, $"Source {ds.Name} failed: {note}"));
+            }
+        }
+
+        foreach (var step in _sources)
+        {
+            if (!definition.Datasets.Any(d => d.Source is { } s && step.Runs(s)))
+            {
+                continue;
+            }
+
+            var fetched = await step.FetchAsync(definition, store, cancellationToken).ConfigureAwait(false);
+            results.AddRange(fetched.Sources);
+            notices.AddRange(fetched.Notices);
+        }
+
+        // In definition order, whichever step ran them.
+        var order = definition.Datasets.Select((d, i) => (d.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        var sorted = results.OrderBy(r => order.GetValueOrDefault(r.Dataset, int.MaxValue)).ToList();
+        if (sorted.Any(r => r.IsTransient))
+        {
+            // The host retries the whole activity (per the run's retry policy); the sources that succeeded are not fetched
+            // twice (conditional GETs, extracts resume after the last landed one). The message is what each source did.
+            throw new EtlException(string.Join("\n", notices.Concat(sorted.Select(r => r.Message))), isTransient: true);
+        }
+
+        return new FetchSourcesResult(sorted, notices);
     }
 
     /// <inheritdoc />

@@ -125,12 +125,73 @@ public sealed record RunSummary(
     long RowsRejected,
     long RowsFiltered);
 
+/// <summary>Input of the FetchSources activity.</summary>
+/// <param name="Pipeline">Pipeline name.</param>
+/// <param name="RunId">The run id.</param>
+public sealed record FetchSourcesRequest(string Pipeline, string RunId);
+
+/// <summary>What fetching one dataset's source did.</summary>
+public enum SourceOutcome
+{
+    /// <summary>A URL source's new content was landed.</summary>
+    Fetched,
+
+    /// <summary>A URL source's server said the file has not changed (304).</summary>
+    NotModified,
+
+    /// <summary>A URL source was downloaded with the same bytes as last time: nothing landed.</summary>
+    Unchanged,
+
+    /// <summary>A PostgreSQL source's new or changed rows were landed as one file.</summary>
+    Extracted,
+
+    /// <summary>A PostgreSQL source had no row past its watermark: nothing landed.</summary>
+    NoNewRows,
+
+    /// <summary>The source's schedule interval has not passed since its last check.</summary>
+    NotDue,
+
+    /// <summary>The source failed; nothing of it was landed.</summary>
+    Failed,
+}
+
+/// <summary>The result of one dataset's source, small enough for orchestration history.</summary>
+/// <param name="Dataset">The dataset.</param>
+/// <param name="Kind">The source kind: <c>url</c> or <c>postgres</c>.</param>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Landed">Landed keys (empty when nothing was landed).</param>
+/// <param name="Rows">Rows landed (PostgreSQL extracts; 0 for files).</param>
+/// <param name="Bytes">Bytes downloaded (URL sources; 0 for extracts).</param>
+/// <param name="Note">A short explanation (the failure, the next due time), if any.</param>
+/// <param name="Message">The line hosts print or log for it, e.g. <c>Source sales: extracted 6 row(s) from public.sales ...</c>.</param>
+/// <param name="IsTransient">For a failed source: whether a retry may succeed (the activity is then retried).</param>
+public sealed record SourceResult(string Dataset, string Kind, SourceOutcome Outcome, IReadOnlyList<string> Landed, long Rows, long Bytes, string? Note, string Message, bool IsTransient = false);
+
+/// <summary>Output of the FetchSources activity, recorded in the run's output.</summary>
+/// <param name="Sources">One result per declared source, in definition order.</param>
+/// <param name="Notices">Other lines worth showing (e.g. extracts of an earlier run not committed yet).</param>
+/// <param name="Error">
+/// Set by the orchestrator when the activity itself failed for good (a transient failure that outlasted the retry policy):
+/// its message, one line per source. The run still processes what is landed.
+/// </param>
+public sealed record FetchSourcesResult(IReadOnlyList<SourceResult> Sources, IReadOnlyList<string> Notices, string? Error = null)
+{
+    /// <summary>Whether any source failed (or the activity did).</summary>
+    public bool Failed => Error is not null || Sources.Any(s => s.Outcome == SourceOutcome.Failed);
+}
+
 /// <summary>
 /// The pipeline's activities, as the orchestrator calls them. Implemented by Etl.Core; hosted as Durable Functions
 /// activities in Azure and called in-process by the local host. Inputs and outputs are small JSON-serialisable records.
 /// </summary>
 public interface IPipelineActivities
 {
+    /// <summary>
+    /// Fetches every declared source (URL files, PostgreSQL extracts) into landing/, before Discover. A source that fails
+    /// for good is reported in its result; a transient failure throws (transient), so the host retries the activity.
+    /// </summary>
+    Task<FetchSourcesResult> FetchSourcesAsync(FetchSourcesRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>Lists landing, diffs against the manifest, returns the file versions to process.</summary>
     Task<DiscoverResult> DiscoverAsync(DiscoverRequest request, CancellationToken cancellationToken = default);
 

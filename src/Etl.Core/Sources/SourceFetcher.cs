@@ -44,8 +44,9 @@ public sealed class SourceFetcher
             {
                 results.Add(await _url.FetchAsync(ds, url, cancellationToken).ConfigureAwait(false));
             }
-            catch (EtlException ex)
+            catch (EtlException ex) when (ex is not StorageException { IsTransient: true })
             {
+                // A transient storage fault is thrown: the FetchSources activity is retried by the orchestrator's policy.
                 results.Add(new SourceFetchResult(ds.Name, SourceFetchOutcome.Failed, [], 0, ex.Message));
             }
         }
