@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Etl.Core.Definition;
+using Etl.Core.Typing;
+using Etl.Parquet;
 using PqDataField = global::Parquet.Schema.DataField;
 using PqReader = global::Parquet.ParquetReader;
 using PqRowGroupReader = global::Parquet.ParquetRowGroupReader;
@@ -10,9 +12,12 @@ namespace Etl.Core.Reading;
 
 /// <summary>
 /// A Parquet file read with Parquet.Net (any writer's file: nested groups, dictionary and DELTA encodings, every codec),
-/// a row group at a time, and seen row by row as the declared columns' values in text, so that the pipeline types them
-/// with exactly the rules it uses for CSV and JSON lines. Declared columns are found by name or alias among the
-/// top-level fields, or at a nested <c>path</c> through groups (structs).
+/// a row group at a time. Where a field's physical and logical type is the declared column's (integers, dates,
+/// timestamps, doubles, decimals, booleans), its values are read raw (unboxed arrays plus definition levels) and moved
+/// straight into the column batch with the checks its text would get (range, decimal scale and precision), see
+/// <see cref="TryAppendTyped"/>; UTF-8 strings are handed on as their bytes. Every other pair is seen as text, which the
+/// pipeline types with exactly the rules it uses for CSV and JSON lines. Declared columns are found by name or alias
+/// among the top-level fields, or at a nested <c>path</c> through groups (structs).
 /// </summary>
 internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
 {
@@ -21,7 +26,8 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     private readonly PqDataField[] _extraFields;
     private readonly string[] _extraNames;
     private readonly ParquetColumnValues?[] _values;
-    private readonly ParquetColumnValues[] _extraValues;
+    private readonly ParquetColumnValues?[] _extraValues;
+    private readonly RawBuffers[] _buffers;
     private readonly byte[][] _text;
     private int _rowGroup = -1;
     private int _rowsInGroup;
@@ -34,7 +40,13 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
         _extraFields = extraFields;
         _extraNames = extraNames;
         _values = new ParquetColumnValues?[fields.Length];
-        _extraValues = new ParquetColumnValues[extraFields.Length];
+        _extraValues = new ParquetColumnValues?[extraFields.Length];
+        _buffers = new RawBuffers[fields.Length];
+        for (var i = 0; i < _buffers.Length; i++)
+        {
+            _buffers[i] = new RawBuffers();
+        }
+
         _text = new byte[fields.Length][];
         for (var i = 0; i < _text.Length; i++)
         {
@@ -59,6 +71,12 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
 
     /// <inheritdoc />
     public int ExtraCount => _extraFields.Length;
+
+    /// <summary>
+    /// Whether the fields no column names are read for rescue (<c>extra_columns: rescue</c>); otherwise only their names
+    /// are known, and their column chunks are never decoded.
+    /// </summary>
+    public bool ReadExtras { get; set; } = true;
 
     /// <summary>
     /// Opens a seekable Parquet stream and maps <paramref name="columns"/> to its fields. Throws
@@ -135,12 +153,18 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                 continue;
             }
 
+            // The previous group's values go before this one's are read: one row group's columns at a time.
+            Array.Clear(_values);
+            Array.Clear(_extraValues);
             for (var c = 0; c < _fields.Length; c++)
             {
-                _values[c] = _fields[c] is { } field ? await LoadAsync(group, field, rows, cancellationToken).ConfigureAwait(false) : null;
+                _values[c] = _fields[c] is { } field
+                    ? await LoadRawAsync(group, field, rows, _buffers[c], cancellationToken).ConfigureAwait(false)
+                        ?? await LoadAsync(group, field, rows, cancellationToken).ConfigureAwait(false)
+                    : null;
             }
 
-            for (var e = 0; e < _extraFields.Length; e++)
+            for (var e = 0; e < _extraFields.Length && ReadExtras; e++)
             {
                 _extraValues[e] = await LoadAsync(group, _extraFields[e], rows, cancellationToken).ConfigureAwait(false);
             }
@@ -166,6 +190,12 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
             return JsonlValueKind.Null;
         }
 
+        if (values is Utf8Values utf8)
+        {
+            value = utf8.Get(Row);
+            return JsonlValueKind.Scalar;
+        }
+
         int written;
         while (!values.TryFormat(Row, _text[column], out written))
         {
@@ -177,12 +207,26 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public TypedAppend TryAppendTyped(int column, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+    {
+        reason = null;
+        return _values[column] is { } values ? values.TryAppend(Row, target, definition, out reason) : TypedAppend.NotTyped;
+    }
+
+    /// <inheritdoc />
     public void WriteExtras(Utf8JsonWriter writer)
     {
         for (var e = 0; e < _extraValues.Length; e++)
         {
             writer.WritePropertyName(_extraNames[e]);
-            _extraValues[e].WriteJson(Row, writer);
+            if (_extraValues[e] is { } values)
+            {
+                values.WriteJson(Row, writer);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
         }
     }
 
@@ -294,6 +338,207 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
             _ when t == typeof(Guid) => await StructAsync<Guid>(group, field, rows, cancellationToken).ConfigureAwait(false),
             _ => throw new ParquetInputException($"field '{string.Join('.', field.Path.ToList())}' has the type {t.Name}, which the pipeline cannot read yet"),
         };
+    }
+
+    /// <summary>
+    /// Reads a declared column's chunk raw, without nullable or boxed values: INT32 / INT64 (plain integers, dates,
+    /// timestamps, decimals, small and unsigned integers), DOUBLE, FLOAT, BOOLEAN and UTF-8 BYTE_ARRAY (as its bytes).
+    /// Values are decoded exactly as <see cref="LoadAsync"/> decodes them (the same range failures), into buffers reused
+    /// from row group to row group. Null for any other field, which takes <see cref="LoadAsync"/>.
+    /// </summary>
+    private static async ValueTask<ParquetColumnValues?> LoadRawAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, CancellationToken cancellationToken)
+    {
+        var element = field.SchemaElement;
+        var clr = field.ClrType;
+        var physical = element?.Type;
+        int[]? defs = field.MaxDefinitionLevel > 0 ? RawBuffers.Sized(ref buffers.Defs, rows) : null;
+        var defsMemory = defs is null ? (Memory<int>?)null : defs.AsMemory(0, rows);
+        switch (physical)
+        {
+            case global::Parquet.Meta.Type.DOUBLE when clr == typeof(double):
+                {
+                    var values = RawBuffers.Sized(ref buffers.Doubles, rows);
+                    await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    Spread(values, defs, field.MaxDefinitionLevel, rows);
+                    return new DoubleValues(values, defs, field.MaxDefinitionLevel);
+                }
+
+            case global::Parquet.Meta.Type.FLOAT when clr == typeof(float):
+                {
+                    var values = RawBuffers.Sized(ref buffers.Floats, rows);
+                    await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    Spread(values, defs, field.MaxDefinitionLevel, rows);
+                    return new FloatValues(values, defs, field.MaxDefinitionLevel);
+                }
+
+            case global::Parquet.Meta.Type.BOOLEAN when clr == typeof(bool):
+                {
+                    var values = RawBuffers.Sized(ref buffers.Booleans, rows);
+                    await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    Spread(values, defs, field.MaxDefinitionLevel, rows);
+                    return new BoolValues(values, defs, field.MaxDefinitionLevel);
+                }
+
+            case global::Parquet.Meta.Type.BYTE_ARRAY when clr == typeof(string) || clr == typeof(ReadOnlyMemory<char>):
+                {
+                    if (StandIn(field, typeof(ReadOnlyMemory<byte>)) is not { } standIn)
+                    {
+                        return null;
+                    }
+
+                    var values = RawBuffers.Sized(ref buffers.Bytes, rows);
+                    await group.ReadRawAsync(standIn, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    var count = Spread(values, defs, field.MaxDefinitionLevel, rows);
+
+                    // As text, bytes that are not UTF-8 were decoded with replacement characters: so they are here.
+                    for (var i = 0; i < rows && count > 0; i++)
+                    {
+                        if ((defs is null || defs[i] == field.MaxDefinitionLevel) && !System.Text.Unicode.Utf8.IsValid(values[i].Span))
+                        {
+                            values[i] = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(values[i].Span));
+                        }
+                    }
+
+                    return new Utf8Values(values, defs, field.MaxDefinitionLevel);
+                }
+
+            case global::Parquet.Meta.Type.INT32 or global::Parquet.Meta.Type.INT64:
+                return await IntegersAsync(group, field, rows, buffers, defs, cancellationToken).ConfigureAwait(false);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>INT32 / INT64 chunks as 64-bit values, with what they mean (integer, date, timestamp, decimal).</summary>
+    private static async ValueTask<ParquetColumnValues?> IntegersAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, int[]? defs, CancellationToken cancellationToken)
+    {
+        var element = field.SchemaElement!;
+        var clr = field.ClrType;
+        var logical = element.LogicalType;
+        var isDate = logical?.DATE is not null || element.ConvertedType == global::Parquet.Meta.ConvertedType.DATE;
+        long ticksPerUnit = 0;
+        if (logical?.TIMESTAMP is { } ts)
+        {
+            ticksPerUnit = ts.Unit.MILLIS is not null ? TimeSpan.TicksPerMillisecond : ts.Unit.MICROS is not null ? 10 : -100;
+        }
+        else if (element.ConvertedType == global::Parquet.Meta.ConvertedType.TIMESTAMP_MILLIS)
+        {
+            ticksPerUnit = TimeSpan.TicksPerMillisecond;
+        }
+        else if (element.ConvertedType == global::Parquet.Meta.ConvertedType.TIMESTAMP_MICROS)
+        {
+            ticksPerUnit = 10;
+        }
+
+        var plain = clr == typeof(int) || clr == typeof(long);
+        var isDecimal = !plain && clr == typeof(decimal);
+        var scale = logical?.DECIMAL?.Scale ?? element.Scale ?? 0;
+        var unsigned = !plain && (logical?.INTEGER is { IsSigned: false } || clr == typeof(uint) || clr == typeof(ulong) || clr == typeof(ushort) || clr == typeof(byte));
+        var integer = plain || clr == typeof(short) || clr == typeof(sbyte) || clr == typeof(ushort) || clr == typeof(byte) || clr == typeof(uint) || clr == typeof(ulong);
+        if (plain)
+        {
+            isDate = false;
+            ticksPerUnit = 0;
+        }
+
+        // A decimal's scale past 28 fails as a .NET decimal; LoadAsync reports it as it always has.
+        if ((!isDate && ticksPerUnit == 0 && !isDecimal && !integer) || (isDecimal && scale > 28))
+        {
+            return null;
+        }
+
+        var wide = element.Type == global::Parquet.Meta.Type.INT64;
+        var standIn = plain ? field : StandIn(field, wide ? typeof(long) : typeof(int));
+        if (standIn is null)
+        {
+            return null;
+        }
+
+        var defsMemory = defs is null ? (Memory<int>?)null : defs.AsMemory(0, rows);
+        var raw = RawBuffers.Sized(ref buffers.Longs, rows);
+        if (wide)
+        {
+            await group.ReadRawAsync(standIn, raw.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var narrow = RawBuffers.Sized(ref buffers.Ints, rows);
+            await group.ReadRawAsync(standIn, narrow.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+            for (var r = 0; r < rows; r++)
+            {
+                raw[r] = unsigned ? (uint)narrow[r] : narrow[r];
+            }
+        }
+
+        var count = Spread(raw, defs, field.MaxDefinitionLevel, rows);
+        var maxDef = field.MaxDefinitionLevel;
+        if (isDate || ticksPerUnit != 0)
+        {
+            for (var r = 0; r < rows && count > 0; r++)
+            {
+                if (defs is null || defs[r] == maxDef)
+                {
+                    var v = raw[r];
+                    if (isDate)
+                    {
+                        // Days outside 0001-01-01 .. 9999-12-31 fail as they do as DateTime.
+                        if (v is < -ValueParser.EpochDayNumber or > 2_932_896)
+                        {
+                            _ = DateTime.UnixEpoch.AddDays(v);
+                        }
+                    }
+                    else
+                    {
+                        // Kept as ticks (nanoseconds divided: the 100 ns tick is the precision kept); out of range fails.
+                        var ticks = DateTime.UnixEpoch.Ticks + (ticksPerUnit > 0 ? v * ticksPerUnit : v / 100);
+                        if (ticks < 0 || ticks > DateTime.MaxValue.Ticks)
+                        {
+                            _ = new DateTime(ticks, DateTimeKind.Utc);
+                        }
+
+                        raw[r] = ticks;
+                    }
+                }
+            }
+
+            return isDate ? new DateValues(raw, defs, maxDef) : new TimestampValues(raw, defs, maxDef);
+        }
+
+        return isDecimal
+            ? new DecimalValues(raw, defs, maxDef, (byte)scale)
+            : new IntegerValues(raw, defs, maxDef, wide && unsigned);
+    }
+
+    /// <summary>
+    /// Moves packed values (non-null ones only, as read raw) to their rows, from the last back, so that row r's value is
+    /// at r; returns how many there are.
+    /// </summary>
+    private static int Spread<T>(T[] values, int[]? defs, int maxDef, int rows)
+    {
+        if (defs is null)
+        {
+            return rows;
+        }
+
+        var count = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            if (defs[r] == maxDef)
+            {
+                count++;
+            }
+        }
+
+        var k = count - 1;
+        for (var r = rows - 1; r >= 0 && k < r; r--)
+        {
+            if (defs[r] == maxDef)
+            {
+                values[r] = values[k--];
+            }
+        }
+
+        return count;
     }
 
     private static async ValueTask<ParquetColumnValues> StructAsync<T>(PqRowGroupReader group, PqDataField field, int rows, CancellationToken cancellationToken)
@@ -450,6 +695,13 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
 
         public abstract bool TryFormat(int row, Span<byte> destination, out int written);
 
+        /// <summary>Appends the row's value to the column without text, or says why not (see <see cref="IFieldRecord.TryAppendTyped"/>).</summary>
+        public virtual TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            return TypedAppend.NotTyped;
+        }
+
         public virtual void WriteJson(int row, Utf8JsonWriter writer)
         {
             if (IsNull(row))
@@ -568,6 +820,21 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
             }
         }
 
+        /// <summary>Decimals Parquet.Net decodes (FIXED_LEN_BYTE_ARRAY, BYTE_ARRAY) go in as their mantissa and scale.</summary>
+        public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            if (typeof(T) != typeof(decimal) || definition.Field.Type != ParquetType.Decimal || values[row] is not { } v)
+            {
+                return TypedAppend.NotTyped;
+            }
+
+            Span<int> bits = stackalloc int[4];
+            _ = decimal.GetBits(System.Runtime.CompilerServices.Unsafe.As<T, decimal>(ref v), bits);
+            var mantissa = ((Int128)(uint)bits[2] << 64) | ((Int128)(uint)bits[1] << 32) | (uint)bits[0];
+            return AppendDecimal(bits[3] < 0 ? -mantissa : mantissa, (bits[3] >> 16) & 0xFF, target, definition, out reason);
+        }
+
         public override void WriteJson(int row, Utf8JsonWriter writer)
         {
             if (values[row] is not { } v)
@@ -585,5 +852,231 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                 default: base.WriteJson(row, writer); break;
             }
         }
+    }
+
+    /// <summary>The raw arrays a declared column is read into, kept for the next row group (grown when it has more rows).</summary>
+    private sealed class RawBuffers
+    {
+        public int[]? Defs;
+        public long[]? Longs;
+        public int[]? Ints;
+        public double[]? Doubles;
+        public float[]? Floats;
+        public bool[]? Booleans;
+        public ReadOnlyMemory<byte>[]? Bytes;
+
+        public static T[] Sized<T>(ref T[]? buffer, int rows)
+        {
+            if (buffer is null || buffer.Length < rows)
+            {
+                buffer = null; // the old one goes before the new one is allocated
+                buffer = new T[rows];
+            }
+
+            return buffer;
+        }
+    }
+
+    /// <summary>Values read raw, at their rows (see <see cref="Spread"/>); a row is null when its definition level is short.</summary>
+    private abstract class RawValues<T>(T[] values, int[]? defs, int maxDef) : ParquetColumnValues
+    {
+        protected T[] Values => values;
+
+        public sealed override bool IsNull(int row) => defs is not null && defs[row] != maxDef;
+
+        public override bool TryFormat(int row, Span<byte> destination, out int written)
+        {
+            written = 0;
+            return true;
+        }
+    }
+
+    /// <summary>Integers (INT32 / INT64, of any width or sign); <paramref name="unsigned64"/>: the longs are UINT64 bits.</summary>
+    private sealed class IntegerValues(long[] values, int[]? defs, int maxDef, bool unsigned64) : RawValues<long>(values, defs, maxDef)
+    {
+        public override bool TryFormat(int row, Span<byte> destination, out int written) => unsigned64
+            ? ((ulong)Values[row]).TryFormat(destination, out written, default, CultureInfo.InvariantCulture)
+            : Values[row].TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+
+        public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            if (IsNull(row))
+            {
+                return TypedAppend.NotTyped;
+            }
+
+            var v = Values[row];
+            var negativeAsSigned = unsigned64 && v < 0; // a UINT64 past long.MaxValue
+            switch (definition.Field.Type)
+            {
+                case ParquetType.Int32:
+                    if (negativeAsSigned || v is < int.MinValue or > int.MaxValue)
+                    {
+                        reason = RejectReasons.NotInt32;
+                        return TypedAppend.Rejected;
+                    }
+
+                    ((Int32Column)target).Append((int)v);
+                    return TypedAppend.Appended;
+                case ParquetType.Int64:
+                    if (negativeAsSigned)
+                    {
+                        reason = RejectReasons.NotInt64;
+                        return TypedAppend.Rejected;
+                    }
+
+                    ((Int64Column)target).Append(v);
+                    return TypedAppend.Appended;
+                case ParquetType.Double when !unsigned64:
+                    ((DoubleColumn)target).Append((double)v);
+                    return TypedAppend.Appended;
+                case ParquetType.Decimal when !negativeAsSigned:
+                    return AppendDecimal(v, 0, target, definition, out reason);
+                default:
+                    return TypedAppend.NotTyped;
+            }
+        }
+    }
+
+    /// <summary>DATE: days since 1970-01-01.</summary>
+    private sealed class DateValues(long[] values, int[]? defs, int maxDef) : RawValues<long>(values, defs, maxDef)
+    {
+        public override bool TryFormat(int row, Span<byte> destination, out int written) =>
+            DateOnly.FromDayNumber((int)Values[row] + ValueParser.EpochDayNumber).TryFormat(destination, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+        public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            if (IsNull(row) || definition.Field.Type != ParquetType.Date)
+            {
+                return TypedAppend.NotTyped;
+            }
+
+            ((Int32Column)target).Append((int)Values[row]);
+            return TypedAppend.Appended;
+        }
+    }
+
+    /// <summary>TIMESTAMP (millis, micros, nanos) as UTC ticks.</summary>
+    private sealed class TimestampValues(long[] values, int[]? defs, int maxDef) : RawValues<long>(values, defs, maxDef)
+    {
+        public override bool TryFormat(int row, Span<byte> destination, out int written)
+        {
+            var utc = new DateTime(Values[row], DateTimeKind.Utc);
+            return utc.TimeOfDay == TimeSpan.Zero
+                ? utc.TryFormat(destination, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture)
+                : utc.TryFormat(destination, out written, "yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+        }
+
+        public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            if (IsNull(row) || definition.Field.Type != ParquetType.Timestamp)
+            {
+                return TypedAppend.NotTyped;
+            }
+
+            // Microseconds, truncated toward zero as the text's ticks are.
+            ((Int64Column)target).Append((Values[row] - DateTime.UnixEpoch.Ticks) / 10);
+            return TypedAppend.Appended;
+        }
+    }
+
+    /// <summary>DECIMAL stored as INT32 / INT64: the unscaled value at the file's scale.</summary>
+    private sealed class DecimalValues(long[] values, int[]? defs, int maxDef, byte scale) : RawValues<long>(values, defs, maxDef)
+    {
+        public override bool TryFormat(int row, Span<byte> destination, out int written)
+        {
+            var v = Values[row];
+            var magnitude = v < 0 ? (ulong)(-(v + 1)) + 1 : (ulong)v;
+            return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, v < 0, scale).TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+        }
+
+        public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            return IsNull(row) || definition.Field.Type != ParquetType.Decimal
+                ? TypedAppend.NotTyped
+                : AppendDecimal(Values[row], scale, target, definition, out reason);
+        }
+    }
+
+    private sealed class DoubleValues(double[] values, int[]? defs, int maxDef) : RawValues<double>(values, defs, maxDef)
+    {
+        public override bool TryFormat(int row, Span<byte> destination, out int written) =>
+            Values[row].TryFormat(destination, out written, "R", CultureInfo.InvariantCulture);
+
+        public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            if (IsNull(row) || definition.Field.Type != ParquetType.Double)
+            {
+                return TypedAppend.NotTyped;
+            }
+
+            var v = Values[row];
+            if (!double.IsFinite(v))
+            {
+                reason = RejectReasons.NotANumber;
+                return TypedAppend.Rejected;
+            }
+
+            ((DoubleColumn)target).Append(v);
+            return TypedAppend.Appended;
+        }
+    }
+
+    /// <summary>FLOAT: typed from its shortest text, so that 0.1f is the double 0.1 as it has always been.</summary>
+    private sealed class FloatValues(float[] values, int[]? defs, int maxDef) : RawValues<float>(values, defs, maxDef)
+    {
+        public override bool TryFormat(int row, Span<byte> destination, out int written) =>
+            Values[row].TryFormat(destination, out written, "R", CultureInfo.InvariantCulture);
+    }
+
+    private sealed class BoolValues(bool[] values, int[]? defs, int maxDef) : RawValues<bool>(values, defs, maxDef)
+    {
+        public override bool TryFormat(int row, Span<byte> destination, out int written)
+        {
+            var text = Values[row] ? "true"u8 : "false"u8;
+            written = text.Length;
+            return text.TryCopyTo(destination);
+        }
+
+        public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            if (IsNull(row) || definition.Field.Type != ParquetType.Boolean)
+            {
+                return TypedAppend.NotTyped;
+            }
+
+            ((BooleanColumn)target).Append(Values[row]);
+            return TypedAppend.Appended;
+        }
+    }
+
+    /// <summary>UTF-8 strings as their bytes; the text path trims and checks them as it does CSV fields.</summary>
+    private sealed class Utf8Values(ReadOnlyMemory<byte>[] values, int[]? defs, int maxDef) : RawValues<ReadOnlyMemory<byte>>(values, defs, maxDef)
+    {
+        public ReadOnlySpan<byte> Get(int row) => Values[row].Span;
+
+        public override bool TryFormat(int row, Span<byte> destination, out int written)
+        {
+            var v = Values[row].Span;
+            written = v.Length;
+            return v.TryCopyTo(destination);
+        }
+    }
+
+    private static TypedAppend AppendDecimal(Int128 unscaled, int fromScale, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+    {
+        if (!ValueParser.TryRescaleDecimal(unscaled, fromScale, definition.Field.Precision, definition.Field.Scale, out var value, out reason))
+        {
+            return TypedAppend.Rejected;
+        }
+
+        ((DecimalColumn)target).Append(value);
+        return TypedAppend.Appended;
     }
 }
