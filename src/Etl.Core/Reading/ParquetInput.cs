@@ -28,6 +28,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     private readonly ParquetColumnValues?[] _values;
     private readonly ParquetColumnValues?[] _extraValues;
     private readonly RawBuffers[] _buffers;
+    private readonly RawBuffers _scratch = new();
     private readonly byte[][] _text;
     private int _rowGroup = -1;
     private int _rowsInGroup;
@@ -159,7 +160,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
             for (var c = 0; c < _fields.Length; c++)
             {
                 _values[c] = _fields[c] is { } field
-                    ? await LoadRawAsync(group, field, rows, _buffers[c], cancellationToken).ConfigureAwait(false)
+                    ? await LoadRawAsync(group, field, rows, _buffers[c], _scratch, cancellationToken).ConfigureAwait(false)
                         ?? await LoadAsync(group, field, rows, cancellationToken).ConfigureAwait(false)
                     : null;
             }
@@ -346,12 +347,12 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     /// Values are decoded exactly as <see cref="LoadAsync"/> decodes them (the same range failures), into buffers reused
     /// from row group to row group. Null for any other field, which takes <see cref="LoadAsync"/>.
     /// </summary>
-    private static async ValueTask<ParquetColumnValues?> LoadRawAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, CancellationToken cancellationToken)
+    private static async ValueTask<ParquetColumnValues?> LoadRawAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, RawBuffers scratch, CancellationToken cancellationToken)
     {
         var element = field.SchemaElement;
         var clr = field.ClrType;
         var physical = element?.Type;
-        int[]? defs = field.MaxDefinitionLevel > 0 ? RawBuffers.Sized(ref buffers.Defs, rows) : null;
+        int[]? defs = field.MaxDefinitionLevel > 0 ? RawBuffers.Sized(ref scratch.Defs, rows) : null;
         var defsMemory = defs is null ? (Memory<int>?)null : defs.AsMemory(0, rows);
         switch (physical)
         {
@@ -360,7 +361,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                     var values = RawBuffers.Sized(ref buffers.Doubles, rows);
                     await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
                     Spread(values, defs, field.MaxDefinitionLevel, rows);
-                    return new DoubleValues(values, defs, field.MaxDefinitionLevel);
+                    return new DoubleValues(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
                 }
 
             case global::Parquet.Meta.Type.FLOAT when clr == typeof(float):
@@ -368,7 +369,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                     var values = RawBuffers.Sized(ref buffers.Floats, rows);
                     await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
                     Spread(values, defs, field.MaxDefinitionLevel, rows);
-                    return new FloatValues(values, defs, field.MaxDefinitionLevel);
+                    return new FloatValues(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
                 }
 
             case global::Parquet.Meta.Type.BOOLEAN when clr == typeof(bool):
@@ -376,7 +377,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                     var values = RawBuffers.Sized(ref buffers.Booleans, rows);
                     await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
                     Spread(values, defs, field.MaxDefinitionLevel, rows);
-                    return new BoolValues(values, defs, field.MaxDefinitionLevel);
+                    return new BoolValues(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
                 }
 
             case global::Parquet.Meta.Type.BYTE_ARRAY when clr == typeof(string) || clr == typeof(ReadOnlyMemory<char>):
@@ -399,18 +400,18 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                         }
                     }
 
-                    return new Utf8Values(values, defs, field.MaxDefinitionLevel);
+                    return new Utf8Values(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
                 }
 
             case global::Parquet.Meta.Type.INT32 or global::Parquet.Meta.Type.INT64:
-                return await IntegersAsync(group, field, rows, buffers, defs, cancellationToken).ConfigureAwait(false);
+                return await IntegersAsync(group, field, rows, buffers, scratch, defs, cancellationToken).ConfigureAwait(false);
             default:
                 return null;
         }
     }
 
     /// <summary>INT32 / INT64 chunks as 64-bit values, with what they mean (integer, date, timestamp, decimal).</summary>
-    private static async ValueTask<ParquetColumnValues?> IntegersAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, int[]? defs, CancellationToken cancellationToken)
+    private static async ValueTask<ParquetColumnValues?> IntegersAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, RawBuffers scratch, int[]? defs, CancellationToken cancellationToken)
     {
         var element = field.SchemaElement!;
         var clr = field.ClrType;
@@ -462,7 +463,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
         }
         else
         {
-            var narrow = RawBuffers.Sized(ref buffers.Ints, rows);
+            var narrow = RawBuffers.Sized(ref scratch.Ints, rows);
             await group.ReadRawAsync(standIn, narrow.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
             for (var r = 0; r < rows; r++)
             {
@@ -501,12 +502,33 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                 }
             }
 
-            return isDate ? new DateValues(raw, defs, maxDef) : new TimestampValues(raw, defs, maxDef);
+            var nulls = Nulls(defs, maxDef, rows, buffers);
+            return isDate ? new DateValues(raw, nulls) : new TimestampValues(raw, nulls);
         }
 
         return isDecimal
-            ? new DecimalValues(raw, defs, maxDef, (byte)scale)
-            : new IntegerValues(raw, defs, maxDef, wide && unsigned);
+            ? new DecimalValues(raw, Nulls(defs, maxDef, rows, buffers), (byte)scale)
+            : new IntegerValues(raw, Nulls(defs, maxDef, rows, buffers), wide && unsigned);
+    }
+
+    /// <summary>
+    /// Which rows are null, from the definition levels (read into a buffer all columns share): null when none is, else
+    /// a flag per row in the column's own buffer.
+    /// </summary>
+    private static bool[]? Nulls(int[]? defs, int maxDef, int rows, RawBuffers buffers)
+    {
+        if (defs is null || defs.AsSpan(0, rows).IndexOfAnyExcept(maxDef) < 0)
+        {
+            return null;
+        }
+
+        var nulls = RawBuffers.Sized(ref buffers.Nulls, rows);
+        for (var r = 0; r < rows; r++)
+        {
+            nulls[r] = defs[r] != maxDef;
+        }
+
+        return nulls;
     }
 
     /// <summary>
@@ -858,6 +880,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     private sealed class RawBuffers
     {
         public int[]? Defs;
+        public bool[]? Nulls;
         public long[]? Longs;
         public int[]? Ints;
         public double[]? Doubles;
@@ -878,11 +901,11 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <summary>Values read raw, at their rows (see <see cref="Spread"/>); a row is null when its definition level is short.</summary>
-    private abstract class RawValues<T>(T[] values, int[]? defs, int maxDef) : ParquetColumnValues
+    private abstract class RawValues<T>(T[] values, bool[]? nulls) : ParquetColumnValues
     {
         protected T[] Values => values;
 
-        public sealed override bool IsNull(int row) => defs is not null && defs[row] != maxDef;
+        public sealed override bool IsNull(int row) => nulls is not null && nulls[row];
 
         public override bool TryFormat(int row, Span<byte> destination, out int written)
         {
@@ -892,7 +915,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <summary>Integers (INT32 / INT64, of any width or sign); <paramref name="unsigned64"/>: the longs are UINT64 bits.</summary>
-    private sealed class IntegerValues(long[] values, int[]? defs, int maxDef, bool unsigned64) : RawValues<long>(values, defs, maxDef)
+    private sealed class IntegerValues(long[] values, bool[]? nulls, bool unsigned64) : RawValues<long>(values, nulls)
     {
         public override bool TryFormat(int row, Span<byte> destination, out int written) => unsigned64
             ? ((ulong)Values[row]).TryFormat(destination, out written, default, CultureInfo.InvariantCulture)
@@ -940,7 +963,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <summary>DATE: days since 1970-01-01.</summary>
-    private sealed class DateValues(long[] values, int[]? defs, int maxDef) : RawValues<long>(values, defs, maxDef)
+    private sealed class DateValues(long[] values, bool[]? nulls) : RawValues<long>(values, nulls)
     {
         public override bool TryFormat(int row, Span<byte> destination, out int written) =>
             DateOnly.FromDayNumber((int)Values[row] + ValueParser.EpochDayNumber).TryFormat(destination, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -959,7 +982,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <summary>TIMESTAMP (millis, micros, nanos) as UTC ticks.</summary>
-    private sealed class TimestampValues(long[] values, int[]? defs, int maxDef) : RawValues<long>(values, defs, maxDef)
+    private sealed class TimestampValues(long[] values, bool[]? nulls) : RawValues<long>(values, nulls)
     {
         public override bool TryFormat(int row, Span<byte> destination, out int written)
         {
@@ -984,7 +1007,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <summary>DECIMAL stored as INT32 / INT64: the unscaled value at the file's scale.</summary>
-    private sealed class DecimalValues(long[] values, int[]? defs, int maxDef, byte scale) : RawValues<long>(values, defs, maxDef)
+    private sealed class DecimalValues(long[] values, bool[]? nulls, byte scale) : RawValues<long>(values, nulls)
     {
         public override bool TryFormat(int row, Span<byte> destination, out int written)
         {
@@ -1002,7 +1025,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
         }
     }
 
-    private sealed class DoubleValues(double[] values, int[]? defs, int maxDef) : RawValues<double>(values, defs, maxDef)
+    private sealed class DoubleValues(double[] values, bool[]? nulls) : RawValues<double>(values, nulls)
     {
         public override bool TryFormat(int row, Span<byte> destination, out int written) =>
             Values[row].TryFormat(destination, out written, "R", CultureInfo.InvariantCulture);
@@ -1028,13 +1051,13 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <summary>FLOAT: typed from its shortest text, so that 0.1f is the double 0.1 as it has always been.</summary>
-    private sealed class FloatValues(float[] values, int[]? defs, int maxDef) : RawValues<float>(values, defs, maxDef)
+    private sealed class FloatValues(float[] values, bool[]? nulls) : RawValues<float>(values, nulls)
     {
         public override bool TryFormat(int row, Span<byte> destination, out int written) =>
             Values[row].TryFormat(destination, out written, "R", CultureInfo.InvariantCulture);
     }
 
-    private sealed class BoolValues(bool[] values, int[]? defs, int maxDef) : RawValues<bool>(values, defs, maxDef)
+    private sealed class BoolValues(bool[] values, bool[]? nulls) : RawValues<bool>(values, nulls)
     {
         public override bool TryFormat(int row, Span<byte> destination, out int written)
         {
@@ -1057,7 +1080,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <summary>UTF-8 strings as their bytes; the text path trims and checks them as it does CSV fields.</summary>
-    private sealed class Utf8Values(ReadOnlyMemory<byte>[] values, int[]? defs, int maxDef) : RawValues<ReadOnlyMemory<byte>>(values, defs, maxDef)
+    private sealed class Utf8Values(ReadOnlyMemory<byte>[] values, bool[]? nulls) : RawValues<ReadOnlyMemory<byte>>(values, nulls)
     {
         public ReadOnlySpan<byte> Get(int row) => Values[row].Span;
 
