@@ -23,6 +23,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
 {
     private readonly PqReader _reader;
     private readonly PqDataField?[] _fields;
+    private readonly ParquetType[] _types;
     private readonly PqDataField[] _extraFields;
     private readonly string[] _extraNames;
     private readonly ParquetColumnValues?[] _values;
@@ -34,8 +35,9 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     private int _rowsInGroup;
     private long _rowsBefore;
 
-    private ParquetInput(PqReader reader, PqDataField?[] fields, PqDataField[] extraFields, string[] extraNames)
+    private ParquetInput(PqReader reader, PqDataField?[] fields, ParquetType[] types, PqDataField[] extraFields, string[] extraNames)
     {
+        _types = types;
         _reader = reader;
         _fields = fields;
         _extraFields = extraFields;
@@ -130,7 +132,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                 }
             }
 
-            return new ParquetInput(reader, fields, [.. extras], [.. names]);
+            return new ParquetInput(reader, fields, [.. columns.Select(c => c.Field.Type)], [.. extras], [.. names]);
         }
         catch
         {
@@ -160,7 +162,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
             for (var c = 0; c < _fields.Length; c++)
             {
                 _values[c] = _fields[c] is { } field
-                    ? await LoadRawAsync(group, field, rows, _buffers[c], _scratch, cancellationToken).ConfigureAwait(false)
+                    ? await LoadRawAsync(group, field, _types[c], rows, _buffers[c], _scratch, cancellationToken).ConfigureAwait(false)
                         ?? await LoadAsync(group, field, rows, cancellationToken).ConfigureAwait(false)
                     : null;
             }
@@ -347,7 +349,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     /// Values are decoded exactly as <see cref="LoadAsync"/> decodes them (the same range failures), into buffers reused
     /// from row group to row group. Null for any other field, which takes <see cref="LoadAsync"/>.
     /// </summary>
-    private static async ValueTask<ParquetColumnValues?> LoadRawAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, RawBuffers scratch, CancellationToken cancellationToken)
+    private static async ValueTask<ParquetColumnValues?> LoadRawAsync(PqRowGroupReader group, PqDataField field, ParquetType target, int rows, RawBuffers buffers, RawBuffers scratch, CancellationToken cancellationToken)
     {
         var element = field.SchemaElement;
         var clr = field.ClrType;
@@ -401,6 +403,32 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                     }
 
                     return new Utf8Values(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
+                }
+
+            case global::Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY or global::Parquet.Meta.Type.BYTE_ARRAY
+                when clr == typeof(decimal) && target == ParquetType.Decimal && (element!.LogicalType?.DECIMAL?.Precision ?? element.Precision ?? 0) > 28:
+                {
+                    // Past 28 digits System.Decimal overflows: the two's complement bytes are read as they are.
+                    if (StandIn(field, typeof(ReadOnlyMemory<byte>)) is not { } standIn)
+                    {
+                        return null;
+                    }
+
+                    var bytes = RawBuffers.Sized(ref scratch.Bytes, rows);
+                    await group.ReadRawAsync(standIn, bytes.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    var count = Spread(bytes, defs, field.MaxDefinitionLevel, rows);
+                    var values = RawBuffers.Sized(ref buffers.Wide, rows);
+                    for (var r = 0; r < rows && count > 0; r++)
+                    {
+                        if (defs is null || defs[r] == field.MaxDefinitionLevel)
+                        {
+                            values[r] = BigEndian(bytes[r].Span);
+                        }
+                    }
+
+                    Array.Clear(bytes, 0, rows);
+                    var scale = element.LogicalType?.DECIMAL?.Scale ?? element.Scale ?? 0;
+                    return new WideDecimalValues(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers), scale);
                 }
 
             case global::Parquet.Meta.Type.INT32 or global::Parquet.Meta.Type.INT64:
@@ -509,6 +537,23 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
         return isDecimal
             ? new DecimalValues(raw, Nulls(defs, maxDef, rows, buffers), (byte)scale)
             : new IntegerValues(raw, Nulls(defs, maxDef, rows, buffers), wide && unsigned);
+    }
+
+    /// <summary>A big-endian two's complement integer of up to 16 bytes (a DECIMAL's unscaled value).</summary>
+    private static Int128 BigEndian(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 16)
+        {
+            throw new ParquetInputException($"a DECIMAL value of {bytes.Length} bytes is wider than 38 digits");
+        }
+
+        Int128 v = bytes.Length > 0 && (bytes[0] & 0x80) != 0 ? -1 : 0;
+        foreach (var b in bytes)
+        {
+            v = (v << 8) | b;
+        }
+
+        return v;
     }
 
     /// <summary>
@@ -887,6 +932,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
         public float[]? Floats;
         public bool[]? Booleans;
         public ReadOnlyMemory<byte>[]? Bytes;
+        public Int128[]? Wide;
 
         public static T[] Sized<T>(ref T[]? buffer, int rows)
         {
@@ -1015,6 +1061,21 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
             var magnitude = v < 0 ? (ulong)(-(v + 1)) + 1 : (ulong)v;
             return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, v < 0, scale).TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
         }
+
+        public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+        {
+            reason = null;
+            return IsNull(row) || definition.Field.Type != ParquetType.Decimal
+                ? TypedAppend.NotTyped
+                : AppendDecimal(Values[row], scale, target, definition, out reason);
+        }
+    }
+
+    /// <summary>DECIMAL of more than 28 digits (FIXED_LEN_BYTE_ARRAY / BYTE_ARRAY), exact, for a decimal column.</summary>
+    private sealed class WideDecimalValues(Int128[] values, bool[]? nulls, int scale) : RawValues<Int128>(values, nulls)
+    {
+        public override bool TryFormat(int row, Span<byte> destination, out int written) =>
+            Encoding.UTF8.TryGetBytes(DecimalText.Format(Values[row], scale), destination, out written);
 
         public override TypedAppend TryAppend(int row, ColumnBuffer target, ColumnDefinition definition, out string? reason)
         {

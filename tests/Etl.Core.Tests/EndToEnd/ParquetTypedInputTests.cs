@@ -39,6 +39,8 @@ public sealed class ParquetTypedInputTests : IDisposable
               - { name: decp,   type: "decimal(5,2)" }
               - { name: dec1,   type: "decimal(12,3)" }
               - { name: wide,   type: "decimal(18,2)" }
+              - { name: huge,   type: "decimal(38,4)" }
+              - { name: huge2,  type: "decimal(38,2)" }
               - { name: s,      type: string, max_length: 8 }
               - { name: s_req,  type: string, required: true }
               - { name: s_date, type: date, format: "M/d/yyyy" }
@@ -72,6 +74,8 @@ public sealed class ParquetTypedInputTests : IDisposable
           CASE WHEN i % 103 = 17 THEN 12345.67 ELSE i % 700 END::DECIMAL(10,2) AS decp,
           (i * 0.1)::DECIMAL(9,1) AS dec1,
           CASE WHEN i % 109 = 19 THEN 0.0001 WHEN i % 10 = 8 THEN NULL ELSE i * 1.01 - 7 END::DECIMAL(20,4) AS wide,
+          CASE WHEN i % 151 = 53 THEN NULL ELSE '1234567890123456789012345678901.2345'::DECIMAL(38,4) * (i % 7 - 3) END AS huge,
+          CASE WHEN i % 157 = 59 THEN 1.2345 ELSE '99999999999999999999999999999999.99'::DECIMAL(38,4) - i END::DECIMAL(38,4) AS huge2,
           CASE WHEN i % 10 = 4 THEN NULL WHEN i % 10 = 5 THEN '' WHEN i % 10 = 6 THEN '  p ' || i || ' ' WHEN i % 113 = 29 THEN repeat('x', 20) ELSE 'n' || i END AS s,
           CASE WHEN i % 127 = 31 THEN ' ' ELSE 'r' || i END AS s_req,
           CASE WHEN i % 131 = 37 THEN '13/45/2024' ELSE strftime(DATE '2024-01-01' + (i % 100)::INTEGER, '%-m/%-d/%Y') END AS s_date,
@@ -150,6 +154,7 @@ public sealed class ParquetTypedInputTests : IDisposable
             ("dec3", "has more than 2 decimal places (the column is decimal(10,2); values are never rounded silently)"),
             ("decp", "does not fit decimal(5,2)"),
             ("wide", "has more than 2 decimal places (the column is decimal(18,2); values are never rounded silently)"),
+            ("huge2", "has more than 2 decimal places (the column is decimal(38,2); values are never rounded silently)"),
             ("s", "is longer than max_length 8"),
             ("s_req", "is null or empty but the column is required"),
             ("s_date", "is not a date in the format M/d/yyyy"),
@@ -171,6 +176,7 @@ public sealed class ParquetTypedInputTests : IDisposable
             """;
         (await DuckDb.ScalarAsync(difference)).ShouldBe("0");
         (await DuckDb.ScalarAsync($"SELECT count(*)::VARCHAR FROM read_parquet({glob("pq")})")).ShouldBe(pq.RowsWritten.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        (await DuckDb.ScalarAsync($"SELECT huge::VARCHAR FROM read_parquet({glob("pq")}) WHERE id = 6")).ShouldBe("3703703670370370367037037036703.7035");
         (await DuckDb.ScalarAsync($"SELECT ts_ms::VARCHAR FROM read_parquet({glob("pq")}) WHERE id = 1")).ShouldBe("1969-12-31 23:35:00.001+00");
     }
 
