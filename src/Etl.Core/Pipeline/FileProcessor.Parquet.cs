@@ -48,6 +48,7 @@ internal sealed partial class FileProcessor
         await using (parquet.ConfigureAwait(false))
         {
             var columns = ParquetColumns(ds, parquet, source, state);
+            parquet.ReadExtras = ds.ExtraColumns == ExtraColumnsPolicy.Rescue;
             try
             {
                 while (await NextRowGroupAsync(parquet, source, cancellationToken).ConfigureAwait(false))

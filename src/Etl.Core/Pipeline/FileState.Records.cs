@@ -32,9 +32,14 @@ internal sealed partial class FileProcessor
             for (var c = 0; c < columns.Count; c++)
             {
                 var def = columns[c];
+                var typed = record.TryAppendTyped(c, Batch[c], def, out reason);
+                if (typed == TypedAppend.Appended)
+                {
+                    continue;
+                }
+
                 var kind = record.GetValue(c, out var raw);
-                reason = null;
-                var ok = kind switch
+                var ok = typed == TypedAppend.NotTyped && kind switch
                 {
                     JsonlValueKind.Scalar => TryAppendValue(Batch[c], def, ValueParser.Trim(raw), out reason),
                     JsonlValueKind.Nested when def.Field.Type == ParquetType.String => TryAppendValue(Batch[c], def, raw, out reason),

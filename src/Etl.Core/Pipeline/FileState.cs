@@ -479,7 +479,7 @@ internal sealed partial class FileProcessor
                         return true;
                     }
 
-                    reason = "is not a 32-bit whole number";
+                    reason = RejectReasons.NotInt32;
                     return false;
                 case ParquetType.Int64:
                     if (ValueParser.TryParseInt64(raw, out var i64))
@@ -488,7 +488,7 @@ internal sealed partial class FileProcessor
                         return true;
                     }
 
-                    reason = "is not a 64-bit whole number";
+                    reason = RejectReasons.NotInt64;
                     return false;
                 case ParquetType.Double:
                     if (ValueParser.TryParseDouble(raw, out var d))
@@ -497,7 +497,7 @@ internal sealed partial class FileProcessor
                         return true;
                     }
 
-                    reason = "is not a number";
+                    reason = RejectReasons.NotANumber;
                     return false;
                 case ParquetType.Boolean:
                     if (ValueParser.TryParseBoolean(raw, out var b))

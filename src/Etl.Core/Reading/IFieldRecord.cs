@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Etl.Core.Definition;
+using Etl.Parquet;
 
 namespace Etl.Core.Reading;
 
@@ -17,6 +19,31 @@ internal interface IFieldRecord
     /// <summary>Fields of the record that no column names.</summary>
     int ExtraCount { get; }
 
+    /// <summary>
+    /// Appends the value of declared column <paramref name="column"/> to <paramref name="target"/> without text when the
+    /// record holds it natively in the column's type, with the checks its text would get (the same reject reasons).
+    /// <see cref="TypedAppend.NotTyped"/> (nothing appended) sends the value down the text path: nulls, and pairs of
+    /// types that need a conversion.
+    /// </summary>
+    TypedAppend TryAppendTyped(int column, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+    {
+        reason = null;
+        return TypedAppend.NotTyped;
+    }
+
     /// <summary>Writes the fields no column names as properties of the open JSON object.</summary>
     void WriteExtras(Utf8JsonWriter writer);
+}
+
+/// <summary>What <see cref="IFieldRecord.TryAppendTyped"/> did.</summary>
+internal enum TypedAppend
+{
+    /// <summary>Nothing: type the value from its text.</summary>
+    NotTyped,
+
+    /// <summary>The value is in the column.</summary>
+    Appended,
+
+    /// <summary>The value does not fit the column; nothing appended, the reason says why.</summary>
+    Rejected,
 }

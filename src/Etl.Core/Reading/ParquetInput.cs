@@ -1,7 +1,8 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Etl.Core.Definition;
+using Etl.Core.Typing;
+using Etl.Parquet;
 using PqDataField = global::Parquet.Schema.DataField;
 using PqReader = global::Parquet.ParquetReader;
 using PqRowGroupReader = global::Parquet.ParquetRowGroupReader;
@@ -10,31 +11,44 @@ namespace Etl.Core.Reading;
 
 /// <summary>
 /// A Parquet file read with Parquet.Net (any writer's file: nested groups, dictionary and DELTA encodings, every codec),
-/// a row group at a time, and seen row by row as the declared columns' values in text, so that the pipeline types them
-/// with exactly the rules it uses for CSV and JSON lines. Declared columns are found by name or alias among the
-/// top-level fields, or at a nested <c>path</c> through groups (structs).
+/// a row group at a time. Where a field's physical and logical type is the declared column's (integers, dates,
+/// timestamps, doubles, decimals, booleans), its values are read raw (unboxed arrays plus definition levels) and moved
+/// straight into the column batch with the checks its text would get (range, decimal scale and precision), see
+/// <see cref="TryAppendTyped"/>; UTF-8 strings are handed on as their bytes. Every other pair is seen as text, which the
+/// pipeline types with exactly the rules it uses for CSV and JSON lines. Declared columns are found by name or alias
+/// among the top-level fields, or at a nested <c>path</c> through groups (structs).
 /// </summary>
-internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
+internal sealed partial class ParquetInput : IFieldRecord, IAsyncDisposable
 {
     private readonly PqReader _reader;
     private readonly PqDataField?[] _fields;
+    private readonly ParquetType[] _types;
     private readonly PqDataField[] _extraFields;
     private readonly string[] _extraNames;
     private readonly ParquetColumnValues?[] _values;
-    private readonly ParquetColumnValues[] _extraValues;
+    private readonly ParquetColumnValues?[] _extraValues;
+    private readonly RawBuffers[] _buffers;
+    private readonly RawBuffers _scratch = new();
     private readonly byte[][] _text;
     private int _rowGroup = -1;
     private int _rowsInGroup;
     private long _rowsBefore;
 
-    private ParquetInput(PqReader reader, PqDataField?[] fields, PqDataField[] extraFields, string[] extraNames)
+    private ParquetInput(PqReader reader, PqDataField?[] fields, ParquetType[] types, PqDataField[] extraFields, string[] extraNames)
     {
+        _types = types;
         _reader = reader;
         _fields = fields;
         _extraFields = extraFields;
         _extraNames = extraNames;
         _values = new ParquetColumnValues?[fields.Length];
-        _extraValues = new ParquetColumnValues[extraFields.Length];
+        _extraValues = new ParquetColumnValues?[extraFields.Length];
+        _buffers = new RawBuffers[fields.Length];
+        for (var i = 0; i < _buffers.Length; i++)
+        {
+            _buffers[i] = new RawBuffers();
+        }
+
         _text = new byte[fields.Length][];
         for (var i = 0; i < _text.Length; i++)
         {
@@ -59,6 +73,12 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
 
     /// <inheritdoc />
     public int ExtraCount => _extraFields.Length;
+
+    /// <summary>
+    /// Whether the fields no column names are read for rescue (<c>extra_columns: rescue</c>); otherwise only their names
+    /// are known, and their column chunks are never decoded.
+    /// </summary>
+    public bool ReadExtras { get; set; } = true;
 
     /// <summary>
     /// Opens a seekable Parquet stream and maps <paramref name="columns"/> to its fields. Throws
@@ -111,7 +131,7 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                 }
             }
 
-            return new ParquetInput(reader, fields, [.. extras], [.. names]);
+            return new ParquetInput(reader, fields, [.. columns.Select(c => c.Field.Type)], [.. extras], [.. names]);
         }
         catch
         {
@@ -135,12 +155,22 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
                 continue;
             }
 
+            // The previous group's values go before this one's are read: one row group's columns at a time.
+            Array.Clear(_values);
+            Array.Clear(_extraValues);
+            foreach (var buffers in _buffers)
+            {
+                buffers.Release();
+            }
             for (var c = 0; c < _fields.Length; c++)
             {
-                _values[c] = _fields[c] is { } field ? await LoadAsync(group, field, rows, cancellationToken).ConfigureAwait(false) : null;
+                _values[c] = _fields[c] is { } field
+                    ? await LoadRawAsync(group, field, _types[c], rows, _buffers[c], _scratch, cancellationToken).ConfigureAwait(false)
+                        ?? await LoadAsync(group, field, rows, cancellationToken).ConfigureAwait(false)
+                    : null;
             }
 
-            for (var e = 0; e < _extraFields.Length; e++)
+            for (var e = 0; e < _extraFields.Length && ReadExtras; e++)
             {
                 _extraValues[e] = await LoadAsync(group, _extraFields[e], rows, cancellationToken).ConfigureAwait(false);
             }
@@ -166,6 +196,12 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
             return JsonlValueKind.Null;
         }
 
+        if (values is Utf8Values utf8)
+        {
+            value = utf8.Get(Row);
+            return JsonlValueKind.Scalar;
+        }
+
         int written;
         while (!values.TryFormat(Row, _text[column], out written))
         {
@@ -177,12 +213,26 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public TypedAppend TryAppendTyped(int column, ColumnBuffer target, ColumnDefinition definition, out string? reason)
+    {
+        reason = null;
+        return _values[column] is { } values ? values.TryAppend(Row, target, definition, out reason) : TypedAppend.NotTyped;
+    }
+
+    /// <inheritdoc />
     public void WriteExtras(Utf8JsonWriter writer)
     {
         for (var e = 0; e < _extraValues.Length; e++)
         {
             writer.WritePropertyName(_extraNames[e]);
-            _extraValues[e].WriteJson(Row, writer);
+            if (_extraValues[e] is { } values)
+            {
+                values.WriteJson(Row, writer);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
         }
     }
 
@@ -294,6 +344,271 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
             _ when t == typeof(Guid) => await StructAsync<Guid>(group, field, rows, cancellationToken).ConfigureAwait(false),
             _ => throw new ParquetInputException($"field '{string.Join('.', field.Path.ToList())}' has the type {t.Name}, which the pipeline cannot read yet"),
         };
+    }
+
+    /// <summary>
+    /// Reads a declared column's chunk raw, without nullable or boxed values: INT32 / INT64 (plain integers, dates,
+    /// timestamps, decimals, small and unsigned integers), DOUBLE, FLOAT, BOOLEAN and UTF-8 BYTE_ARRAY (as its bytes).
+    /// Values are decoded exactly as <see cref="LoadAsync"/> decodes them (the same range failures), into buffers reused
+    /// from row group to row group. Null for any other field, which takes <see cref="LoadAsync"/>.
+    /// </summary>
+    private static async ValueTask<ParquetColumnValues?> LoadRawAsync(PqRowGroupReader group, PqDataField field, ParquetType target, int rows, RawBuffers buffers, RawBuffers scratch, CancellationToken cancellationToken)
+    {
+        var element = field.SchemaElement;
+        var clr = field.ClrType;
+        var physical = element?.Type;
+        int[]? defs = field.MaxDefinitionLevel > 0 ? RawBuffers.Sized(ref scratch.Defs, rows) : null;
+        var defsMemory = defs is null ? (Memory<int>?)null : defs.AsMemory(0, rows);
+        switch (physical)
+        {
+            case global::Parquet.Meta.Type.DOUBLE when clr == typeof(double):
+                {
+                    var values = RawBuffers.Sized(ref buffers.Doubles, rows);
+                    await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    Spread(values, defs, field.MaxDefinitionLevel, rows);
+                    return new DoubleValues(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
+                }
+
+            case global::Parquet.Meta.Type.FLOAT when clr == typeof(float):
+                {
+                    var values = RawBuffers.Sized(ref buffers.Floats, rows);
+                    await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    Spread(values, defs, field.MaxDefinitionLevel, rows);
+                    return new FloatValues(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
+                }
+
+            case global::Parquet.Meta.Type.BOOLEAN when clr == typeof(bool):
+                {
+                    var values = RawBuffers.Sized(ref buffers.Booleans, rows);
+                    await group.ReadRawAsync(field, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    Spread(values, defs, field.MaxDefinitionLevel, rows);
+                    return new BoolValues(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
+                }
+
+            case global::Parquet.Meta.Type.BYTE_ARRAY when clr == typeof(string) || clr == typeof(ReadOnlyMemory<char>):
+                {
+                    if (StandIn(field, typeof(ReadOnlyMemory<byte>)) is not { } standIn)
+                    {
+                        return null;
+                    }
+
+                    var values = RawBuffers.Sized(ref buffers.Bytes, rows);
+                    await group.ReadRawAsync(standIn, values.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    var count = Spread(values, defs, field.MaxDefinitionLevel, rows);
+
+                    // As text, bytes that are not UTF-8 were decoded with replacement characters: so they are here.
+                    for (var i = 0; i < rows && count > 0; i++)
+                    {
+                        if ((defs is null || defs[i] == field.MaxDefinitionLevel) && !System.Text.Unicode.Utf8.IsValid(values[i].Span))
+                        {
+                            values[i] = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(values[i].Span));
+                        }
+                    }
+
+                    return new Utf8Values(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers));
+                }
+
+            case global::Parquet.Meta.Type.FIXED_LEN_BYTE_ARRAY or global::Parquet.Meta.Type.BYTE_ARRAY
+                when clr == typeof(decimal) && target == ParquetType.Decimal && (element!.LogicalType?.DECIMAL?.Precision ?? element.Precision ?? 0) > 28:
+                {
+                    // Past 28 digits System.Decimal overflows: the two's complement bytes are read as they are.
+                    if (StandIn(field, typeof(ReadOnlyMemory<byte>)) is not { } standIn)
+                    {
+                        return null;
+                    }
+
+                    var bytes = RawBuffers.Sized(ref scratch.Bytes, rows);
+                    await group.ReadRawAsync(standIn, bytes.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+                    var count = Spread(bytes, defs, field.MaxDefinitionLevel, rows);
+                    var values = RawBuffers.Sized(ref buffers.Wide, rows);
+                    for (var r = 0; r < rows && count > 0; r++)
+                    {
+                        if (defs is null || defs[r] == field.MaxDefinitionLevel)
+                        {
+                            values[r] = BigEndian(bytes[r].Span);
+                        }
+                    }
+
+                    Array.Clear(bytes, 0, rows);
+                    var scale = element.LogicalType?.DECIMAL?.Scale ?? element.Scale ?? 0;
+                    return new WideDecimalValues(values, Nulls(defs, field.MaxDefinitionLevel, rows, buffers), scale);
+                }
+
+            case global::Parquet.Meta.Type.INT32 or global::Parquet.Meta.Type.INT64:
+                return await IntegersAsync(group, field, rows, buffers, scratch, defs, cancellationToken).ConfigureAwait(false);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>INT32 / INT64 chunks as 64-bit values, with what they mean (integer, date, timestamp, decimal).</summary>
+    private static async ValueTask<ParquetColumnValues?> IntegersAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, RawBuffers scratch, int[]? defs, CancellationToken cancellationToken)
+    {
+        var element = field.SchemaElement!;
+        var clr = field.ClrType;
+        var logical = element.LogicalType;
+        var isDate = logical?.DATE is not null || element.ConvertedType == global::Parquet.Meta.ConvertedType.DATE;
+        long ticksPerUnit = 0;
+        if (logical?.TIMESTAMP is { } ts)
+        {
+            ticksPerUnit = ts.Unit.MILLIS is not null ? TimeSpan.TicksPerMillisecond : ts.Unit.MICROS is not null ? 10 : -100;
+        }
+        else if (element.ConvertedType == global::Parquet.Meta.ConvertedType.TIMESTAMP_MILLIS)
+        {
+            ticksPerUnit = TimeSpan.TicksPerMillisecond;
+        }
+        else if (element.ConvertedType == global::Parquet.Meta.ConvertedType.TIMESTAMP_MICROS)
+        {
+            ticksPerUnit = 10;
+        }
+
+        var plain = clr == typeof(int) || clr == typeof(long);
+        var isDecimal = !plain && clr == typeof(decimal);
+        var scale = logical?.DECIMAL?.Scale ?? element.Scale ?? 0;
+        var unsigned = !plain && (logical?.INTEGER is { IsSigned: false } || clr == typeof(uint) || clr == typeof(ulong) || clr == typeof(ushort) || clr == typeof(byte));
+        var integer = plain || clr == typeof(short) || clr == typeof(sbyte) || clr == typeof(ushort) || clr == typeof(byte) || clr == typeof(uint) || clr == typeof(ulong);
+        if (plain)
+        {
+            isDate = false;
+            ticksPerUnit = 0;
+        }
+
+        // A decimal's scale past 28 fails as a .NET decimal; LoadAsync reports it as it always has.
+        if ((!isDate && ticksPerUnit == 0 && !isDecimal && !integer) || (isDecimal && scale > 28))
+        {
+            return null;
+        }
+
+        var wide = element.Type == global::Parquet.Meta.Type.INT64;
+        var standIn = plain ? field : StandIn(field, wide ? typeof(long) : typeof(int));
+        if (standIn is null)
+        {
+            return null;
+        }
+
+        var defsMemory = defs is null ? (Memory<int>?)null : defs.AsMemory(0, rows);
+        var raw = RawBuffers.Sized(ref buffers.Longs, rows);
+        if (wide)
+        {
+            await group.ReadRawAsync(standIn, raw.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var narrow = RawBuffers.Sized(ref scratch.Ints, rows);
+            await group.ReadRawAsync(standIn, narrow.AsMemory(0, rows), defsMemory, null, cancellationToken).ConfigureAwait(false);
+            for (var r = 0; r < rows; r++)
+            {
+                raw[r] = unsigned ? (uint)narrow[r] : narrow[r];
+            }
+        }
+
+        var count = Spread(raw, defs, field.MaxDefinitionLevel, rows);
+        var maxDef = field.MaxDefinitionLevel;
+        if (isDate || ticksPerUnit != 0)
+        {
+            for (var r = 0; r < rows && count > 0; r++)
+            {
+                if (defs is null || defs[r] == maxDef)
+                {
+                    var v = raw[r];
+                    if (isDate)
+                    {
+                        // Days outside 0001-01-01 .. 9999-12-31 fail as they do as DateTime.
+                        if (v is < -ValueParser.EpochDayNumber or > 2_932_896)
+                        {
+                            _ = DateTime.UnixEpoch.AddDays(v);
+                        }
+                    }
+                    else
+                    {
+                        // Kept as ticks (nanoseconds divided: the 100 ns tick is the precision kept); out of range fails.
+                        var ticks = DateTime.UnixEpoch.Ticks + (ticksPerUnit > 0 ? v * ticksPerUnit : v / 100);
+                        if (ticks < 0 || ticks > DateTime.MaxValue.Ticks)
+                        {
+                            _ = new DateTime(ticks, DateTimeKind.Utc);
+                        }
+
+                        raw[r] = ticks;
+                    }
+                }
+            }
+
+            var nulls = Nulls(defs, maxDef, rows, buffers);
+            return isDate ? new DateValues(raw, nulls) : new TimestampValues(raw, nulls);
+        }
+
+        return isDecimal
+            ? new DecimalValues(raw, Nulls(defs, maxDef, rows, buffers), (byte)scale)
+            : new IntegerValues(raw, Nulls(defs, maxDef, rows, buffers), wide && unsigned);
+    }
+
+    /// <summary>A big-endian two's complement integer of up to 16 bytes (a DECIMAL's unscaled value).</summary>
+    private static Int128 BigEndian(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 16)
+        {
+            throw new ParquetInputException($"a DECIMAL value of {bytes.Length} bytes is wider than 38 digits");
+        }
+
+        Int128 v = bytes.Length > 0 && (bytes[0] & 0x80) != 0 ? -1 : 0;
+        foreach (var b in bytes)
+        {
+            v = (v << 8) | b;
+        }
+
+        return v;
+    }
+
+    /// <summary>
+    /// Which rows are null, from the definition levels (read into a buffer all columns share): null when none is, else
+    /// a flag per row in the column's own buffer.
+    /// </summary>
+    private static bool[]? Nulls(int[]? defs, int maxDef, int rows, RawBuffers buffers)
+    {
+        if (defs is null || defs.AsSpan(0, rows).IndexOfAnyExcept(maxDef) < 0)
+        {
+            return null;
+        }
+
+        var nulls = RawBuffers.Sized(ref buffers.Nulls, rows);
+        for (var r = 0; r < rows; r++)
+        {
+            nulls[r] = defs[r] != maxDef;
+        }
+
+        return nulls;
+    }
+
+    /// <summary>
+    /// Moves packed values (non-null ones only, as read raw) to their rows, from the last back, so that row r's value is
+    /// at r; returns how many there are.
+    /// </summary>
+    private static int Spread<T>(T[] values, int[]? defs, int maxDef, int rows)
+    {
+        if (defs is null)
+        {
+            return rows;
+        }
+
+        var count = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            if (defs[r] == maxDef)
+            {
+                count++;
+            }
+        }
+
+        var k = count - 1;
+        for (var r = rows - 1; r >= 0 && k < r; r--)
+        {
+            if (defs[r] == maxDef)
+            {
+                values[r] = values[k--];
+            }
+        }
+
+        return count;
     }
 
     private static async ValueTask<ParquetColumnValues> StructAsync<T>(PqRowGroupReader group, PqDataField field, int rows, CancellationToken cancellationToken)
@@ -441,149 +756,5 @@ internal sealed class ParquetInput : IFieldRecord, IAsyncDisposable
         var values = new bool?[rows];
         await group.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
         return new BooleanValues(values);
-    }
-
-    /// <summary>One loaded column of a row group: null test, its value as UTF-8 text, and as JSON for rescue.</summary>
-    private abstract class ParquetColumnValues
-    {
-        public abstract bool IsNull(int row);
-
-        public abstract bool TryFormat(int row, Span<byte> destination, out int written);
-
-        public virtual void WriteJson(int row, Utf8JsonWriter writer)
-        {
-            if (IsNull(row))
-            {
-                writer.WriteNullValue();
-                return;
-            }
-
-            Span<byte> text = stackalloc byte[128];
-            if (TryFormat(row, text, out var n))
-            {
-                writer.WriteStringValue(text[..n]);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
-    }
-
-    private sealed class StringValues(string?[] values) : ParquetColumnValues
-    {
-        public override bool IsNull(int row) => values[row] is null;
-
-        public override bool TryFormat(int row, Span<byte> destination, out int written) =>
-            Encoding.UTF8.TryGetBytes(values[row] ?? "", destination, out written);
-
-        public override void WriteJson(int row, Utf8JsonWriter writer)
-        {
-            if (values[row] is { } s)
-            {
-                writer.WriteStringValue(s);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
-    }
-
-    private sealed class BinaryValues(byte[]?[] values) : ParquetColumnValues
-    {
-        public override bool IsNull(int row) => values[row] is null;
-
-        public override bool TryFormat(int row, Span<byte> destination, out int written)
-        {
-            var v = values[row] ?? [];
-            written = v.Length;
-            return v.AsSpan().TryCopyTo(destination);
-        }
-
-        public override void WriteJson(int row, Utf8JsonWriter writer)
-        {
-            if (values[row] is { } v)
-            {
-                writer.WriteBase64StringValue(v);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
-    }
-
-    private sealed class BooleanValues(bool?[] values) : ParquetColumnValues
-    {
-        public override bool IsNull(int row) => !values[row].HasValue;
-
-        public override bool TryFormat(int row, Span<byte> destination, out int written)
-        {
-            var text = values[row].GetValueOrDefault() ? "true"u8 : "false"u8;
-            written = text.Length;
-            return text.TryCopyTo(destination);
-        }
-
-        public override void WriteJson(int row, Utf8JsonWriter writer)
-        {
-            if (values[row] is { } b)
-            {
-                writer.WriteBooleanValue(b);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
-    }
-
-    /// <summary>
-    /// Values of a struct type. Numbers print invariant and round-trippable; dates as yyyy-MM-dd; timestamps as ISO 8601
-    /// in UTC with seven decimals (a timestamp without a zone is taken as UTC, as in text input).
-    /// </summary>
-    private sealed class StructValues<T>(T?[] values) : ParquetColumnValues
-        where T : struct, IUtf8SpanFormattable
-    {
-        public override bool IsNull(int row) => !values[row].HasValue;
-
-        public override bool TryFormat(int row, Span<byte> destination, out int written)
-        {
-            var v = values[row].GetValueOrDefault();
-            switch (v)
-            {
-                case DateTime dt:
-                    var utc = dt.Kind == DateTimeKind.Local ? dt.ToUniversalTime() : dt;
-                    return utc.TimeOfDay == TimeSpan.Zero
-                        ? utc.TryFormat(destination, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture)
-                        : utc.TryFormat(destination, out written, "yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
-                case DateTimeOffset dto:
-                    return dto.UtcDateTime.TryFormat(destination, out written, "yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
-                case DateOnly d:
-                    return d.TryFormat(destination, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture);
-                case double or float:
-                    return v.TryFormat(destination, out written, "R", CultureInfo.InvariantCulture);
-                default:
-                    return v.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
-            }
-        }
-
-        public override void WriteJson(int row, Utf8JsonWriter writer)
-        {
-            if (values[row] is not { } v)
-            {
-                writer.WriteNullValue();
-                return;
-            }
-
-            switch (v)
-            {
-                case int i: writer.WriteNumberValue(i); break;
-                case long l: writer.WriteNumberValue(l); break;
-                case double d when double.IsFinite(d): writer.WriteNumberValue(d); break;
-                case decimal m: writer.WriteNumberValue(m); break;
-                default: base.WriteJson(row, writer); break;
-            }
-        }
     }
 }

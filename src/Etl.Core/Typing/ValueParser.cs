@@ -13,6 +13,9 @@ public static class ValueParser
     /// <summary>Days from 0001-01-01 to 1970-01-01.</summary>
     public const int EpochDayNumber = 719162;
 
+    /// <summary>10^0 .. 10^38, the powers an Int128 holds.</summary>
+    private static readonly Int128[] s_pow10 = Powers();
+
     /// <summary>Trims ASCII spaces and tabs.</summary>
     public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
     {
@@ -121,7 +124,7 @@ public static class ValueParser
                 {
                     if (c != (byte)'0')
                     {
-                        problem = $"has more than {scale} decimal places (the column is decimal({precision},{scale}); values are never rounded silently)";
+                        problem = DecimalPlacesProblem(precision, scale);
                         return false;
                     }
 
@@ -161,7 +164,7 @@ public static class ValueParser
 
         if (digits > precision)
         {
-            problem = $"does not fit decimal({precision},{scale})";
+            problem = DecimalFitProblem(precision, scale);
             return false;
         }
 
@@ -169,6 +172,51 @@ public static class ValueParser
         unscaled = negative ? -v : v;
         return true;
     }
+
+    /// <summary>
+    /// Rescales an exact decimal, <paramref name="unscaled"/> at <paramref name="fromScale"/>, to the column's scale with
+    /// the rules of <see cref="TryParseDecimal"/>: digits past the scale must be zeros, and the result must have at most
+    /// <paramref name="precision"/> digits (a typed Parquet DECIMAL is held to what its text would be).
+    /// </summary>
+    public static bool TryRescaleDecimal(Int128 unscaled, int fromScale, int precision, int scale, out Int128 result, out string? problem)
+    {
+        result = 0;
+        problem = null;
+        if (unscaled == 0)
+        {
+            return true;
+        }
+
+        var magnitude = unscaled < 0 ? -unscaled : unscaled;
+        if (fromScale > scale)
+        {
+            var divisor = fromScale - scale < s_pow10.Length ? s_pow10[fromScale - scale] : 0;
+            if (divisor == 0 || magnitude % divisor != 0)
+            {
+                problem = DecimalPlacesProblem(precision, scale);
+                return false;
+            }
+
+            magnitude /= divisor;
+        }
+
+        // The value's digits at the column's scale: its own, plus the zeros that scaling up appends.
+        var up = Math.Max(scale - fromScale, 0);
+        if (precision - up < 0 || precision - up >= s_pow10.Length || magnitude >= s_pow10[precision - up])
+        {
+            problem = DecimalFitProblem(precision, scale);
+            return false;
+        }
+
+        magnitude *= s_pow10[up];
+        result = unscaled < 0 ? -magnitude : magnitude;
+        return true;
+    }
+
+    internal static string DecimalPlacesProblem(int precision, int scale) =>
+        $"has more than {scale} decimal places (the column is decimal({precision},{scale}); values are never rounded silently)";
+
+    internal static string DecimalFitProblem(int precision, int scale) => $"does not fit decimal({precision},{scale})";
 
     /// <summary>Appends a decimal digit, the <paramref name="digits"/>-th significant one, to the value being parsed.</summary>
     private static void AppendDigit(ref ulong narrow, ref Int128 wide, int digits, uint digit)
@@ -283,5 +331,17 @@ public static class ValueParser
 
         days = new DateOnly(y, m, d).DayNumber - EpochDayNumber;
         return true;
+    }
+
+    private static Int128[] Powers()
+    {
+        var p = new Int128[39];
+        p[0] = 1;
+        for (var i = 1; i < p.Length; i++)
+        {
+            p[i] = p[i - 1] * 10;
+        }
+
+        return p;
     }
 }

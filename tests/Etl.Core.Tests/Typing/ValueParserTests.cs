@@ -51,6 +51,32 @@ public sealed class ValueParserTests
         problem.ShouldNotBeNull().ShouldContain(reason);
     }
 
+    [Fact]
+    public void TryRescaleDecimal_AnyUnscaledAndScales_AgreesWithParsingItsText()
+    {
+        long[] values = [0, 1, -1, 5, 10, -10, 120, 12345, -12345, 99999, 100000, 123456789, -1000000000, 999999999999999999, long.MaxValue, long.MinValue];
+        var checkedCases = 0;
+        foreach (var unscaled in values)
+        {
+            for (var fromScale = 0; fromScale <= 6; fromScale++)
+            {
+                var text = Encoding.UTF8.GetBytes(DecimalText.Format(unscaled, fromScale));
+                foreach (var (precision, scale) in new[] { (1, 0), (5, 2), (9, 0), (10, 2), (18, 2), (18, 6), (19, 0), (38, 4), (38, 10), (4, 4) })
+                {
+                    var parsed = ValueParser.TryParseDecimal(text, precision, scale, out var expected, out var expectedProblem);
+                    var rescaled = ValueParser.TryRescaleDecimal(unscaled, fromScale, precision, scale, out var actual, out var problem);
+                    var at = $"{Encoding.UTF8.GetString(text)} as decimal({precision},{scale})";
+                    rescaled.ShouldBe(parsed, at);
+                    actual.ShouldBe(expected, at);
+                    problem.ShouldBe(expectedProblem, at);
+                    checkedCases++;
+                }
+            }
+        }
+
+        checkedCases.ShouldBe(16 * 7 * 10);
+    }
+
     [Theory]
     [InlineData(65120, 2, "651.20")]
     [InlineData(-1, 2, "-0.01")]
