@@ -13,6 +13,7 @@ namespace Etl.Cli.Tests;
 /// `etl run` unchanged against Azurite and s3rver: the same landed files give byte-identical Parquet to the run on a
 /// local folder, and the same counts.
 /// </summary>
+[Collection(nameof(ProcessEnvironmentCollection))]
 public sealed class CloudLakeRunTests : IDisposable
 {
     private readonly TempDirectory _dir = new("cli-cloud");

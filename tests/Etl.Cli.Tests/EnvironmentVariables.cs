@@ -22,3 +22,10 @@ internal sealed class EnvironmentVariables : IDisposable
         }
     }
 }
+
+/// <summary>
+/// The test classes that set the same process-wide variables (AWS_*, ETL_WAREHOUSE_CONNECTION) for the in-process CLI:
+/// they run one after another, so that one class's restore cannot pull a variable from under another's run.
+/// </summary>
+[CollectionDefinition(nameof(ProcessEnvironmentCollection))]
+public sealed class ProcessEnvironmentCollection;

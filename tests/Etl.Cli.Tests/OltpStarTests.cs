@@ -8,6 +8,7 @@ namespace Etl.Cli.Tests;
 /// <c>etl run --load-warehouse</c> and loaded into a star schema in another database; after changes in the source, only
 /// the rows that changed move in the warehouse.
 /// </summary>
+[Collection(nameof(ProcessEnvironmentCollection))]
 public sealed class OltpStarTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("cli-oltp-star");

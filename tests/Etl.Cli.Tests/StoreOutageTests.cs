@@ -9,6 +9,7 @@ namespace Etl.Cli.Tests;
 /// listens on): after the store's retries, exit 6 with a message that names the lake and what to check, no stack
 /// trace, and nothing written to the local folder the definition names.
 /// </summary>
+[Collection(nameof(ProcessEnvironmentCollection))]
 public sealed class StoreOutageTests : IDisposable
 {
     private readonly TempDirectory _dir = new("cli-outage");

@@ -7,6 +7,7 @@ namespace Etl.Cli.Tests;
 /// `etl warehouse migrate | load | models` on the store-sales sample against a real PostgreSQL: marts checked against
 /// the same aggregates computed by DuckDB over the processed Parquet, reload idempotent, models built in order.
 /// </summary>
+[Collection(nameof(ProcessEnvironmentCollection))]
 public sealed class WarehouseCommandTests : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new("cli-warehouse");
