@@ -441,26 +441,34 @@ internal sealed partial class ParquetInput : IFieldRecord, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// What an INT32 / INT64 column's annotation makes of its values: a date (days since the epoch), a timestamp (ticks
+    /// per stored unit: milliseconds, microseconds, or -100 for nanoseconds, divided by 100), or neither (0).
+    /// </summary>
+    private static (bool IsDate, long TicksPerUnit) TemporalMeaning(global::Parquet.Meta.SchemaElement element)
+    {
+        var logical = element.LogicalType;
+        var isDate = logical?.DATE is not null || element.ConvertedType == global::Parquet.Meta.ConvertedType.DATE;
+        if (logical?.TIMESTAMP is { } ts)
+        {
+            return (isDate, ts.Unit.MILLIS is not null ? TimeSpan.TicksPerMillisecond : ts.Unit.MICROS is not null ? 10 : -100);
+        }
+
+        return (isDate, element.ConvertedType switch
+        {
+            global::Parquet.Meta.ConvertedType.TIMESTAMP_MILLIS => TimeSpan.TicksPerMillisecond,
+            global::Parquet.Meta.ConvertedType.TIMESTAMP_MICROS => 10,
+            _ => 0,
+        });
+    }
+
     /// <summary>INT32 / INT64 chunks as 64-bit values, with what they mean (integer, date, timestamp, decimal).</summary>
     private static async ValueTask<ParquetColumnValues?> IntegersAsync(PqRowGroupReader group, PqDataField field, int rows, RawBuffers buffers, RawBuffers scratch, int[]? defs, CancellationToken cancellationToken)
     {
         var element = field.SchemaElement!;
         var clr = field.ClrType;
         var logical = element.LogicalType;
-        var isDate = logical?.DATE is not null || element.ConvertedType == global::Parquet.Meta.ConvertedType.DATE;
-        long ticksPerUnit = 0;
-        if (logical?.TIMESTAMP is { } ts)
-        {
-            ticksPerUnit = ts.Unit.MILLIS is not null ? TimeSpan.TicksPerMillisecond : ts.Unit.MICROS is not null ? 10 : -100;
-        }
-        else if (element.ConvertedType == global::Parquet.Meta.ConvertedType.TIMESTAMP_MILLIS)
-        {
-            ticksPerUnit = TimeSpan.TicksPerMillisecond;
-        }
-        else if (element.ConvertedType == global::Parquet.Meta.ConvertedType.TIMESTAMP_MICROS)
-        {
-            ticksPerUnit = 10;
-        }
+        var (isDate, ticksPerUnit) = TemporalMeaning(element);
 
         var plain = clr == typeof(int) || clr == typeof(long);
         var isDecimal = !plain && clr == typeof(decimal);
@@ -634,20 +642,7 @@ internal sealed partial class ParquetInput : IFieldRecord, IAsyncDisposable
         }
 
         var logical = element.LogicalType;
-        var isDate = logical?.DATE is not null || element.ConvertedType == global::Parquet.Meta.ConvertedType.DATE;
-        long ticksPerUnit = 0;
-        if (logical?.TIMESTAMP is { } ts)
-        {
-            ticksPerUnit = ts.Unit.MILLIS is not null ? TimeSpan.TicksPerMillisecond : ts.Unit.MICROS is not null ? 10 : -100;
-        }
-        else if (element.ConvertedType == global::Parquet.Meta.ConvertedType.TIMESTAMP_MILLIS)
-        {
-            ticksPerUnit = TimeSpan.TicksPerMillisecond;
-        }
-        else if (element.ConvertedType == global::Parquet.Meta.ConvertedType.TIMESTAMP_MICROS)
-        {
-            ticksPerUnit = 10;
-        }
+        var (isDate, ticksPerUnit) = TemporalMeaning(element);
 
         var isDecimal = clr == typeof(decimal);
         var scale = logical?.DECIMAL?.Scale ?? element.Scale ?? 0;
