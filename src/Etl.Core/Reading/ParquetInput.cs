@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Etl.Core.Definition;
@@ -512,6 +513,10 @@ internal sealed partial class ParquetInput : IFieldRecord, IAsyncDisposable
 
         var count = Spread(raw, defs, field.MaxDefinitionLevel, rows);
         var maxDef = field.MaxDefinitionLevel;
+        if (integer && !isDate && ticksPerUnit == 0 && !isDecimal && count > 0)
+        {
+            CheckAgainstStatistics(group, field, raw, defs, maxDef, rows, unsigned, wide && unsigned);
+        }
         if (isDate || ticksPerUnit != 0)
         {
             for (var r = 0; r < rows && count > 0; r++)
@@ -548,6 +553,65 @@ internal sealed partial class ParquetInput : IFieldRecord, IAsyncDisposable
         return isDecimal
             ? new DecimalValues(raw, Nulls(defs, maxDef, rows, buffers), (byte)scale)
             : new IntegerValues(raw, Nulls(defs, maxDef, rows, buffers), wide && unsigned);
+    }
+
+    /// <summary>
+    /// Integers decoded from a column chunk must lie within the minimum and maximum its writer recorded. Parquet.Net
+    /// 6.1.0 decodes some DELTA_BINARY_PACKED pages of UINT32 columns wrongly, with no error (values that jump by more
+    /// than 2^31, as DuckDB writes them in format v2): such a file is refused whole rather than loaded with wrong
+    /// numbers. A chunk without statistics is not checked; an unsigned column's bounds, which Parquet.Net hands back as
+    /// signed values, are read back as unsigned.
+    /// </summary>
+    private static void CheckAgainstStatistics(PqRowGroupReader group, PqDataField field, long[] raw, int[]? defs, int maxDef, int rows, bool unsignedColumn, bool unsignedWide)
+    {
+        global::Parquet.Data.DataColumnStatistics? stats;
+        try
+        {
+            stats = group.GetStatistics(field);
+        }
+        catch (global::Parquet.ParquetException)
+        {
+            return;
+        }
+
+        if (stats is null || !TryInteger(stats.MinValue, unsignedColumn, out var min) || !TryInteger(stats.MaxValue, unsignedColumn, out var max) || min > max)
+        {
+            return;
+        }
+
+        Int128 low = Int128.MaxValue, high = Int128.MinValue;
+        for (var r = 0; r < rows; r++)
+        {
+            if (defs is null || defs[r] == maxDef)
+            {
+                Int128 v = unsignedWide ? (ulong)raw[r] : raw[r];
+                low = v < low ? v : low;
+                high = v > high ? v : high;
+            }
+        }
+
+        if (low < min || high > max)
+        {
+            throw new ParquetInputException(string.Create(CultureInfo.InvariantCulture,
+                $"field '{string.Join('.', field.Path.ToList())}' decodes to values from {low} to {high}, outside the minimum {min} and maximum {max} the file records for it, so its pages were decoded wrongly (the Parquet reader, Parquet.Net 6.1.0, misreads some DELTA_BINARY_PACKED pages of unsigned columns) and nothing of the file is loaded; re-write it with format version 1 (DuckDB: PARQUET_VERSION v1) or the column as a signed BIGINT, and drop it again"));
+        }
+    }
+
+    /// <summary>A statistics bound as a number; an unsigned column's bound comes back as its signed bit pattern.</summary>
+    private static bool TryInteger(object? value, bool unsignedColumn, out Int128 result)
+    {
+        switch (value)
+        {
+            case int i: result = unsignedColumn ? (uint)i : i; return true;
+            case long l: result = unsignedColumn ? (ulong)l : l; return true;
+            case uint u: result = u; return true;
+            case ulong ul: result = ul; return true;
+            case short sh: result = sh; return true;
+            case ushort us: result = us; return true;
+            case sbyte sb: result = sb; return true;
+            case byte b: result = b; return true;
+            default: result = 0; return false;
+        }
     }
 
     /// <summary>A big-endian two's complement integer of up to 16 bytes (a DECIMAL's unscaled value).</summary>

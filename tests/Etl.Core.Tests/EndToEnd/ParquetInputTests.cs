@@ -102,6 +102,25 @@ public sealed class ParquetInputTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_UnsignedColumnParquetNetMisdecodes_QuarantinedNotLoadedWrong_V1FileOfTheSameValuesExact()
+    {
+        // UINT32 values that jump by more than 2^31: in format v2 (DELTA_BINARY_PACKED) Parquet.Net 6.1.0 decodes them
+        // wrongly without an error; the decoded values then fall outside the chunk's recorded maximum.
+        Define();
+        const string Values = "SELECT CAST(CASE WHEN i % 2 = 0 THEN i ELSE 4000000000 - i END AS UINTEGER) AS id FROM range(200000) t(i)";
+        await WriteWithDuckDbAsync("u32-v2.parquet", Values, "PARQUET_VERSION v2");
+        await WriteWithDuckDbAsync("u32-v1.parquet", Values, "PARQUET_VERSION v1");
+
+        var summary = await RunAsync();
+
+        summary.FilesQuarantined.ShouldBe(1);
+        summary.FilesSucceeded.ShouldBe(1);
+        Sidecar("u32-v2.parquet").GetProperty("reason").GetString().ShouldNotBeNull().ShouldContain("outside the minimum 0 and maximum 3999999999 the file records");
+        summary.Files.Single(f => f.File.Key.EndsWith("u32-v1.parquet", StringComparison.Ordinal)).RowsWritten.ShouldBe(200_000);
+        (await DuckDb.ScalarAsync($"SELECT sum(id) FROM read_parquet({Glob})")).ShouldBe("399999999900000");
+    }
+
+    [Fact]
     public async Task Run_RequiredFieldMissingOrMappedToList_QuarantinedNamingIt()
     {
         Define();
