@@ -35,7 +35,11 @@ public sealed class PostgresExtractor
     public bool Any => _definition.Datasets.Any(d => d.Source is PostgresSourceDefinition);
 
     /// <summary>Extracts each declared table once; one result per table. A table that fails does not stop the others.</summary>
-    public async Task<IReadOnlyList<PostgresExtractResult>> ExtractAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PostgresExtractResult>> ExtractAsync(CancellationToken cancellationToken = default) =>
+        await ExtractAsync(null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>As <see cref="ExtractAsync(CancellationToken)"/>, with the lake's manifest already read (null: read it here).</summary>
+    public async Task<IReadOnlyList<PostgresExtractResult>> ExtractAsync(Manifest? manifest, CancellationToken cancellationToken = default)
     {
         var results = new List<PostgresExtractResult>();
         if (!Any)
@@ -43,7 +47,7 @@ public sealed class PostgresExtractor
             return results;
         }
 
-        var manifest = await Manifest.LoadAsync(_store, cancellationToken).ConfigureAwait(false);
+        manifest ??= await Manifest.LoadAsync(_store, cancellationToken).ConfigureAwait(false);
         foreach (var (ds, source) in Sources())
         {
             try
@@ -64,7 +68,11 @@ public sealed class PostgresExtractor
     /// of the next run: <see cref="PostgresSourceStep"/> does it there). Also done at the start of every extract, so a
     /// run that stops before this loses nothing.
     /// </summary>
-    public async Task<IReadOnlyList<PostgresAdvanceResult>> AdvanceAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PostgresAdvanceResult>> AdvanceAsync(CancellationToken cancellationToken = default) =>
+        await AdvanceAsync(null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>As <see cref="AdvanceAsync(CancellationToken)"/>, with the lake's manifest already read (null: read it here).</summary>
+    public async Task<IReadOnlyList<PostgresAdvanceResult>> AdvanceAsync(Manifest? manifest, CancellationToken cancellationToken = default)
     {
         var results = new List<PostgresAdvanceResult>();
         if (!Any)
@@ -72,7 +80,7 @@ public sealed class PostgresExtractor
             return results;
         }
 
-        var manifest = await Manifest.LoadAsync(_store, cancellationToken).ConfigureAwait(false);
+        manifest ??= await Manifest.LoadAsync(_store, cancellationToken).ConfigureAwait(false);
         foreach (var (ds, source) in Sources())
         {
             var (state, advanced, warning) = await new TableExtractor(_store, ds, source, _options).ReconcileAsync(manifest, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Etl.Core.Definition;
+using Etl.Core.Pipeline;
 using Etl.Core.Runs;
 using Etl.Core.Sources;
 using Etl.Storage;
@@ -24,10 +25,17 @@ public sealed class PostgresSourceStep(PostgresExtractorOptions? options = null)
     public async Task<FetchSourcesResult> FetchAsync(PipelineDefinition definition, IObjectStore store, CancellationToken cancellationToken)
     {
         var extractor = new PostgresExtractor(definition, store, options);
+        if (!extractor.Any)
+        {
+            return new FetchSourcesResult([], []);
+        }
+
+        // One read of the manifest for both steps: moving the watermarks writes only the sources' state files.
+        var manifest = await Manifest.LoadAsync(store, cancellationToken).ConfigureAwait(false);
         var notices = new List<string>();
         try
         {
-            foreach (var r in await extractor.AdvanceAsync(cancellationToken).ConfigureAwait(false))
+            foreach (var r in await extractor.AdvanceAsync(manifest, cancellationToken).ConfigureAwait(false))
             {
                 if (r.Note is { } note)
                 {
@@ -46,7 +54,7 @@ public sealed class PostgresSourceStep(PostgresExtractorOptions? options = null)
         }
 
         var results = new List<SourceResult>();
-        foreach (var r in await extractor.ExtractAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var r in await extractor.ExtractAsync(manifest, cancellationToken).ConfigureAwait(false))
         {
             var (outcome, message) = r.Outcome switch
             {
