@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Etl.Testing;
 
 namespace Etl.Cli.Tests;
@@ -18,7 +16,7 @@ public sealed class StoreOutageTests : IDisposable
     public async Task Run_S3EndpointDown_Exit6NamesTheLakeAndTheCheck()
     {
         var config = await SampleAsync("s3");
-        var port = ClosedPort();
+        var port = LoopbackPorts.Free();
         using var env = new EnvironmentVariables(("AWS_ENDPOINT_URL_S3", $"http://127.0.0.1:{port}"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b"), ("AWS_REGION", "us-east-1"));
 
         var (code, stdout, stderr) = await Cli.InvokeAsync("run", "--config", config, "--lake", "s3://outage-bucket/lake");
@@ -34,7 +32,7 @@ public sealed class StoreOutageTests : IDisposable
     public async Task Run_BlobEndpointDown_Exit6NamesTheLakeAndTheCheck()
     {
         var config = await SampleAsync("blob");
-        var port = ClosedPort();
+        var port = LoopbackPorts.Free();
         var lake = $"http://127.0.0.1:{port}/devstoreaccount1/outage/lake";
 
         var (code, stdout, stderr) = await Cli.InvokeAsync("run", "--config", config, "--lake", lake);
@@ -60,11 +58,4 @@ public sealed class StoreOutageTests : IDisposable
         return Directory.Exists(processed) ? Directory.GetFiles(processed, "*", SearchOption.AllDirectories) : [];
     }
 
-    /// <summary>A loopback port that was free a moment ago and that nothing listens on.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Etl.Core.Runs;
 using Etl.Orchestration;
+using Etl.Testing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -76,7 +77,7 @@ internal sealed class FunctionsEngine : IAsyncDisposable
             {
                 // A port the OS says is free now: the host's own pick (random in 30000-40000) can land on a port an
                 // engine of a test running beside this one, or a test service, already listens on.
-                Port = FreeLoopbackPort(),
+                Port = LoopbackPorts.Free(),
                 LoggerFactory = loggerFactory,
                 ConfigureServices = s => s.Configure<DurableTaskWorkerOptions>(o => o.DataConverter = new ObjectSerializerDataConverter(serializer)),
             });
@@ -91,13 +92,6 @@ internal sealed class FunctionsEngine : IAsyncDisposable
         e.Category == "Microsoft.DurableTask.Worker.Grpc"
         && e.Message.Contains("[CreateTimer]", StringComparison.Ordinal)
         && e.Message.Contains($"for '{orchestrator}' orchestrator", StringComparison.Ordinal));
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Schedules <see cref="ActivityNames.RunPipeline"/> under a fresh instance id.</summary>
     public async Task<string> StartRunAsync(PipelineRunInput input)

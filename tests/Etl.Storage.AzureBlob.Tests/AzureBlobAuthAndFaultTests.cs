@@ -93,7 +93,7 @@ public sealed class AzureBlobAuthAndFaultTests
     public async Task EmulatorKilledMidWrite_NothingVisibleAfterRestart()
     {
         using var dir = new TempDirectory("azurite-kill");
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var azurite = StartAzurite(dir.Path, port);
         try
         {
@@ -171,13 +171,6 @@ public sealed class AzureBlobAuthAndFaultTests
         using var hmac = new HMACSHA256(Convert.FromBase64String(DevKey));
         var sig = Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes(toSign)));
         return $"sv={version}&ss=b&srt=sco&sp=rwdlacup&se={Uri.EscapeDataString(se)}&spr=https,http&sig={Uri.EscapeDataString(sig)}";
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static Process StartAzurite(string location, int port)

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Etl.Testing;
 
@@ -14,11 +13,7 @@ public sealed class LocalHttpServer : IDisposable
     /// <summary>Starts listening.</summary>
     public LocalHttpServer()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Url = $"http://127.0.0.1:{port}/";
+        Url = $"http://127.0.0.1:{LoopbackPorts.Free()}/";
         _listener.Prefixes.Add(Url);
         _listener.Start();
         _ = Task.Run(LoopAsync);
